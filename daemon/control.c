@@ -1,0 +1,371 @@
+/* control.c — see control.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control.h"
+#include "json.h"
+#include "log.h"
+#include "runtime.h"
+#include "uuid.h"
+
+#define MAX_REQUEST 1024
+
+struct conn {
+    uv_pipe_t pipe;
+    uv_write_t wr;
+    struct control *c;
+    char req[MAX_REQUEST];
+    size_t len;
+    char *reply;
+    bool answered;
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static const char *phase_name(enum runtime_phase p)
+{
+    switch (p) {
+    case PHASE_LIVE:     return "live";
+    case PHASE_STOPPING: return "stopping";
+    default:             return "rebuilding";
+    }
+}
+
+static const char *fsync_name(enum fsync_policy f)
+{
+    return f == FSYNC_ALWAYS ? "always" : f == FSYNC_NONE ? "none" : "interval";
+}
+
+static long rss_kb(void)
+{
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+
+    if (!f)
+        return -1;
+    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = -1;
+    fclose(f);
+    return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+char *control_status_json(struct runtime *rt, double uptime_s)
+{
+    struct json j;
+    size_t pending = 0;
+
+    for (size_t i = 0; i < rt->n_actors; i++)
+        pending += rt->actors[i].mbox.len;
+    json_init(&j);
+    json_obj_begin(&j);
+    json_kv_str(&j, "phase", phase_name(rt->phase));
+    json_kv_uint(&j, "lsn", rt->next_lsn - 1);
+    json_kv_uint(&j, "actors", rt->n_actors);
+    json_key(&j, "rebuild");
+    json_obj_begin(&j);
+    json_kv_uint(&j, "messages", rt->rebuild.deliveries);
+    json_kv_uint(&j, "entries", rt->rebuild.entries);
+    json_kv_uint(&j, "total_entries", rt->rebuild.total_entries);
+    json_kv_uint(&j, "pending", rt->rebuild.pending);
+    json_kv_double(&j, "seconds", rt->rebuild.seconds);
+    json_obj_end(&j);
+    json_key(&j, "journal");
+    json_obj_begin(&j);
+    json_kv_str(&j, "path", rt->topo->journal_path);
+    json_kv_str(&j, "fsync", fsync_name(rt->topo->fsync));
+    json_kv_uint(&j, "commits", rt->commits);
+    json_kv_str(&j, "error", journal_error(rt->journal));
+    json_obj_end(&j);
+    json_kv_uint(&j, "handled", rt->delivered);
+    json_kv_uint(&j, "journaled", rt->journaled);
+    json_kv_uint(&j, "mailbox_depth", pending);
+    json_kv_uint(&j, "mailbox_max", rt->mailbox_max);
+    json_kv_int(&j, "pid", getpid());
+    json_kv_int(&j, "rss_kb", rss_kb());
+    json_kv_double(&j, "uptime_s", uptime_s);
+    json_obj_end(&j);
+    return json_take(&j);
+}
+
+static void actor_json(struct json *j, struct actor *a)
+{
+    char uuid[37];
+
+    uuid_format(uuid, a->uuid);
+    json_obj_begin(j);
+    json_kv_str(j, "id", a->topo->id);
+    json_kv_str(j, "kind", a->kind->name);
+    json_kv_str(j, "role", a->kind->service ? "service" : "strategy");
+    json_kv_str(j, "uuid", uuid);
+    json_kv_uint(j, "number", a->number);
+    json_kv_uint(j, "handled", a->handled);
+    json_kv_uint(j, "watermark", a->watermark);
+    json_kv_uint(j, "mailbox", a->mbox.len);
+    json_kv_int(j, "last_message_ns", a->last_msg_ns);
+    json_kv_hex64(j, "digest", runtime_digest(a));
+    json_key(j, "stats");
+    json_obj_begin(j);
+    if (a->kind->stats)
+        a->kind->stats(a->state, j);
+    json_obj_end(j);
+    json_obj_end(j);
+}
+
+char *control_actors_json(struct runtime *rt, const char *only_id)
+{
+    struct json j;
+
+    json_init(&j);
+    if (only_id) {
+        struct actor *a = runtime_by_id(rt, only_id);
+        if (a) {
+            actor_json(&j, a);
+        } else {
+            json_obj_begin(&j);
+            json_key(&j, "error");
+            char msg[256];
+            snprintf(msg, sizeof msg, "no actor '%s' in the running topology", only_id);
+            json_str(&j, msg);
+            json_obj_end(&j);
+        }
+        return json_take(&j);
+    }
+    json_arr_begin(&j);
+    for (size_t i = 0; i < rt->n_actors; i++)
+        actor_json(&j, &rt->actors[i]);
+    json_arr_end(&j);
+    return json_take(&j);
+}
+
+static void on_conn_closed(uv_handle_t *h)
+{
+    struct conn *k = h->data;
+    free(k->reply);
+    free(k);
+}
+
+static void on_written(uv_write_t *w, int status)
+{
+    struct conn *k = w->data;
+    (void)status;
+    uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+}
+
+static char *error_json(const char *msg)
+{
+    struct json j;
+    json_init(&j);
+    json_obj_begin(&j);
+    json_kv_str(&j, "error", msg);
+    json_obj_end(&j);
+    return json_take(&j);
+}
+
+/* Human form of "status": one "key: value" line each. */
+static char *status_text(struct runtime *rt, double uptime_s)
+{
+    struct json j;
+    char line[512];
+    size_t pending = 0;
+
+    for (size_t i = 0; i < rt->n_actors; i++)
+        pending += rt->actors[i].mbox.len;
+    json_init(&j);   /* used as a plain growable buffer */
+#define LINE(...) do { snprintf(line, sizeof line, __VA_ARGS__); json_raw(&j, line); } while (0)
+    LINE("phase:     %s\n", phase_name(rt->phase));
+    LINE("lsn:       %llu\n", (unsigned long long)(rt->next_lsn - 1));
+    LINE("actors:    %zu\n", rt->n_actors);
+    LINE("rebuild:   %llu messages, %llu entries, %llu pending, %.3f s\n",
+         (unsigned long long)rt->rebuild.deliveries, (unsigned long long)rt->rebuild.entries,
+         (unsigned long long)rt->rebuild.pending, rt->rebuild.seconds);
+    LINE("journal:   %s (fsync %s)%s%s\n", rt->topo->journal_path, fsync_name(rt->topo->fsync),
+         journal_error(rt->journal) ? ", FAILED: " : "",
+         journal_error(rt->journal) ? journal_error(rt->journal) : "");
+    LINE("handled:   %llu\n", (unsigned long long)rt->delivered);
+    LINE("journaled: %llu\n", (unsigned long long)rt->journaled);
+    LINE("mailboxes: %zu queued, max %zu\n", pending, rt->mailbox_max);
+    LINE("rss:       %ld kB\n", rss_kb());
+    LINE("uptime:    %.1f s", uptime_s);
+#undef LINE
+    return json_take(&j);
+}
+
+/* Human form of "actors": a table; stats as compact JSON. */
+static char *actors_text(struct runtime *rt)
+{
+    struct json j, st;
+    char line[1024];
+
+    json_init(&j);
+    snprintf(line, sizeof line, "%-20s %-15s %10s %7s %-16s %s", "ID", "KIND", "HANDLED",
+             "MAILBOX", "DIGEST", "STATS");
+    json_raw(&j, line);
+    for (size_t i = 0; i < rt->n_actors; i++) {
+        struct actor *a = &rt->actors[i];
+        json_init(&st);
+        json_obj_begin(&st);
+        if (a->kind->stats)
+            a->kind->stats(a->state, &st);
+        json_obj_end(&st);
+        snprintf(line, sizeof line, "\n%-20s %-15s %10llu %7zu %016llx %s", a->topo->id,
+                 a->kind->name, (unsigned long long)a->handled, a->mbox.len,
+                 (unsigned long long)runtime_digest(a), st.buf);
+        json_release(&st);
+        json_raw(&j, line);
+    }
+    return json_take(&j);
+}
+
+static void answer(struct conn *k)
+{
+    struct control *c = k->c;
+    char *line = k->req, *arg;
+    bool text = false;
+    uv_buf_t buf;
+    size_t n;
+
+    k->answered = true;
+    k->req[k->len < MAX_REQUEST ? k->len : MAX_REQUEST - 1] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    if (strncmp(line, "text ", 5) == 0) {
+        text = true;
+        line += 5;
+    }
+    arg = strchr(line, ' ');
+    if (arg)
+        *arg++ = '\0';
+    if (strcmp(line, "status") == 0)
+        k->reply = text ? status_text(c->rt, mono_s() - c->started)
+                        : control_status_json(c->rt, mono_s() - c->started);
+    else if (strcmp(line, "actors") == 0)
+        k->reply = text ? actors_text(c->rt) : control_actors_json(c->rt, NULL);
+    else if (strcmp(line, "actor") == 0 && arg && *arg)
+        k->reply = control_actors_json(c->rt, arg);
+    else
+        k->reply = error_json("unknown request (expected: status, actors, actor ID)");
+    n = strlen(k->reply);
+    k->reply = realloc(k->reply, n + 2);
+    if (!k->reply)
+        abort();
+    k->reply[n] = '\n';
+    buf = uv_buf_init(k->reply, (unsigned)(n + 1));
+    k->wr.data = k;
+    if (uv_write(&k->wr, (uv_stream_t *)&k->pipe, &buf, 1, on_written) != 0)
+        uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+    struct conn *k = h->data;
+    (void)hint;
+    buf->base = k->req + k->len;
+    buf->len = MAX_REQUEST - 1 - k->len;
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    struct conn *k = s->data;
+    (void)buf;
+
+    if (k->answered)
+        return;
+    if (n < 0) {
+        uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+        return;
+    }
+    k->len += (size_t)n;
+    if (memchr(k->req, '\n', k->len) || k->len >= MAX_REQUEST - 1) {
+        uv_read_stop(s);
+        answer(k);
+    }
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    struct control *c = server->data;
+    struct conn *k;
+
+    if (status < 0) {
+        log_warn("control socket: accept: %s", uv_strerror(status));
+        return;
+    }
+    k = calloc(1, sizeof *k);
+    if (!k)
+        abort();
+    k->c = c;
+    uv_pipe_init(server->loop, &k->pipe, 0);
+    k->pipe.data = k;
+    if (uv_accept(server, (uv_stream_t *)&k->pipe) != 0) {
+        uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
+        return;
+    }
+    uv_read_start((uv_stream_t *)&k->pipe, on_alloc, on_read);
+}
+
+static int make_parent_dir(const char *path)
+{
+    char buf[4096];
+    char *slash;
+
+    snprintf(buf, sizeof buf, "%s", path);
+    slash = strrchr(buf, '/');
+    if (!slash || slash == buf)
+        return 0;
+    *slash = '\0';
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int control_start(struct control *c, uv_loop_t *loop, const char *path,
+                  struct runtime *rt, char *err, size_t errlen)
+{
+    int r;
+
+    memset(c, 0, sizeof *c);
+    c->rt = rt;
+    c->started = mono_s();
+    if (make_parent_dir(path) != 0) {
+        snprintf(err, errlen, "mkdir for control socket %s: %s", path, strerror(errno));
+        return -1;
+    }
+    unlink(path);   /* a stale socket of an earlier run */
+    uv_pipe_init(loop, &c->server, 0);
+    c->server.data = c;
+    if ((r = uv_pipe_bind(&c->server, path)) != 0 ||
+        (r = uv_listen((uv_stream_t *)&c->server, 64, on_connection)) != 0) {
+        snprintf(err, errlen, "control socket %s: %s", path, uv_strerror(r));
+        uv_close((uv_handle_t *)&c->server, NULL);
+        return -1;
+    }
+    chmod(path, 0660);
+    c->path = strdup(path);
+    c->open = true;
+    return 0;
+}
+
+void control_stop(struct control *c)
+{
+    if (!c->open)
+        return;
+    uv_close((uv_handle_t *)&c->server, NULL);
+    unlink(c->path);
+    free(c->path);
+    c->open = false;
+}

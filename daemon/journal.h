@@ -1,0 +1,75 @@
+/*
+ * journal.h — the append-only message log and its metadata, in RocksDB.
+ *
+ * Default column family: key = lsn as 8 bytes big-endian, value = a packed
+ * Stratd__Entry. Keys only grow. Column family "meta": actor records,
+ * watermarks, digests, markers (keys in journal.c).
+ *
+ * Writes go into one pending WriteBatch and reach RocksDB only at
+ * journal_commit() (one per loop iteration). The first failed RocksDB call
+ * is logged once, naming the call and the reason, and makes the journal
+ * sticky-failed: every later write returns -1 at once.
+ */
+#ifndef STRATD_JOURNAL_H
+#define STRATD_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "topology.h"
+
+struct journal;
+struct journal_iter;
+
+#define JOURNAL_FORMAT_VERSION 1
+
+void journal_key_encode(uint8_t out[8], uint64_t lsn);
+uint64_t journal_key_decode(const uint8_t in[8]);
+
+/* Open (creating when `create`) the journal at path. read_only opens without
+ * the lock, safe beside a running daemon. Returns NULL and fills err. */
+struct journal *journal_open(const char *path, bool create, bool read_only,
+                             enum fsync_policy fsync, char *err, size_t errlen);
+void journal_close(struct journal *j);
+
+/* True when a directory exists at path (journal_open would find data). */
+bool journal_exists(const char *path);
+
+/* Staging into the pending batch. The bytes are copied. */
+void journal_append(struct journal *j, uint64_t lsn, const void *val, size_t len);
+void journal_meta_put(struct journal *j, const void *key, size_t klen,
+                      const void *val, size_t vlen);
+void journal_meta_delete(struct journal *j, const void *key, size_t klen);
+size_t journal_pending(const struct journal *j);  /* staged operations */
+
+/* Write the pending batch (sync=true under FSYNC_ALWAYS). 0 or -1. */
+int journal_commit(struct journal *j);
+/* fsync RocksDB's WAL (FSYNC_INTERVAL timer). 0 or -1. */
+int journal_sync(struct journal *j);
+/* Flush memtables to SST files (clean shutdown). 0 or -1. */
+int journal_flush(struct journal *j);
+/* Sticky failure: non-NULL after the first failed write. */
+const char *journal_error(const struct journal *j);
+
+/* Reads (committed data only). journal_meta_get returns a malloc'd copy
+ * (caller frees) or NULL when absent. */
+char *journal_meta_get(struct journal *j, const void *key, size_t klen,
+                       size_t *vlen);
+uint64_t journal_last_lsn(struct journal *j);  /* 0: empty */
+
+/* Scan entries with lsn >= from, in lsn order. The value returned by next is
+ * borrowed until the following next/free. */
+struct journal_iter *journal_scan(struct journal *j, uint64_t from);
+bool journal_iter_next(struct journal_iter *it, uint64_t *lsn,
+                       const uint8_t **val, size_t *len);
+void journal_iter_free(struct journal_iter *it);
+
+/* Scan the meta column family for keys starting with prefix; fn is called
+ * with borrowed key and value. */
+void journal_meta_scan(struct journal *j, const void *prefix, size_t plen,
+                       void (*fn)(void *arg, const uint8_t *k, size_t klen,
+                                  const uint8_t *v, size_t vlen),
+                       void *arg);
+
+#endif

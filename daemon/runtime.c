@@ -1,0 +1,580 @@
+/*
+ * runtime.c — actors, mailboxes, scheduler, send path (see runtime.h for the
+ * phases and the group-commit invariant).
+ *
+ * A send is journaled when it is enqueued: it gets the next lsn and its
+ * time stamp, is packed once into the iteration's WriteBatch, and the
+ * receivers' mailboxes get the entry unpacked from those same bytes, so a
+ * live handler sees exactly what a rebuild will replay.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "hash.h"
+#include "log.h"
+#include "runtime.h"
+#include "service.h"
+#include "uuid.h"
+
+#define DEFAULT_BATCH_PER_TURN 64
+
+static void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n);
+    if (!p) {
+        log_error("realloc(%zu): out of memory", n);
+        abort();
+    }
+    return p;
+}
+
+/* --- actor context API (actor.h, service.h) ------------------------------ */
+
+int64_t actor_now(const struct actor *a) { return a->now_ns; }
+uint64_t actor_rand(struct actor *a) { return rng_next(&a->rng); }
+double actor_rand_unit(struct actor *a) { return rng_unit(&a->rng); }
+uint64_t actor_rand_below(struct actor *a, uint64_t n) { return rng_below(&a->rng, n); }
+actor_ref actor_self(const struct actor *a) { return a->ref; }
+const char *actor_id(const struct actor *a) { return a->topo->id; }
+const void *actor_params(const struct actor *a) { return a->topo->params; }
+bool actor_replaying(const struct actor *a) { return a->rt->replaying; }
+bool actor_live(const struct actor *a) { return a->live; }
+int64_t service_wall_ns(void) { return clock_wall_ns(); }
+
+uint64_t actor_stable_key(const struct actor *a, actor_ref r)
+{
+    if (r >= a->rt->n_actors)
+        return 0;
+    return a->rt->actors[r].stable_key;
+}
+
+void actor_log(struct actor *a, enum log_level level, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (a->rt->replaying)
+        return;
+    va_start(ap, fmt);
+    log_vmsg(level, a->topo->id, fmt, ap);
+    va_end(ap);
+}
+
+void service_after_commit(struct actor *a, void (*fn)(void *arg), void *arg)
+{
+    struct runtime *rt = a->rt;
+
+    if (rt->n_after == rt->cap_after) {
+        rt->cap_after = rt->cap_after ? 2 * rt->cap_after : 16;
+        rt->after = xrealloc(rt->after, rt->cap_after * sizeof *rt->after);
+    }
+    rt->after[rt->n_after++] = (struct after_commit){fn, arg};
+}
+
+/* --- entries and mailboxes ----------------------------------------------- */
+
+void runtime_entry_unref(struct entry *e)
+{
+    if (--e->refs == 0) {
+        stratd__entry__free_unpacked(e->pb, NULL);
+        free(e);
+    }
+}
+
+static void runq_push(struct runtime *rt, struct actor *a)
+{
+    a->in_runq = true;
+    a->runq_next = NULL;
+    if (rt->runq_tail)
+        rt->runq_tail->runq_next = a;
+    else
+        rt->runq_head = a;
+    rt->runq_tail = a;
+    rt->runq_len++;
+}
+
+static struct actor *runq_pop(struct runtime *rt)
+{
+    struct actor *a = rt->runq_head;
+
+    if (!a)
+        return NULL;
+    rt->runq_head = a->runq_next;
+    if (!rt->runq_head)
+        rt->runq_tail = NULL;
+    rt->runq_len--;
+    a->in_runq = false;
+    return a;
+}
+
+void runtime_enqueue(struct actor *a, struct entry *e)
+{
+    struct mailbox *mb = &a->mbox;
+
+    if (mb->len == mb->cap) {
+        size_t cap = mb->cap ? 2 * mb->cap : 16;
+        struct entry **v = xrealloc(NULL, cap * sizeof *v);
+        for (size_t i = 0; i < mb->len; i++)
+            v[i] = mb->v[(mb->head + i) % mb->cap];
+        free(mb->v);
+        mb->v = v;
+        mb->head = 0;
+        mb->cap = cap;
+    }
+    mb->v[(mb->head + mb->len) % mb->cap] = e;
+    mb->len++;
+    if (mb->len > a->rt->mailbox_max)
+        a->rt->mailbox_max = mb->len;
+    if (!a->in_runq)
+        runq_push(a->rt, a);
+}
+
+static struct entry *mailbox_pop(struct mailbox *mb)
+{
+    struct entry *e;
+
+    if (mb->len == 0)
+        return NULL;
+    e = mb->v[mb->head];
+    mb->head = (mb->head + 1) % mb->cap;
+    mb->len--;
+    return e;
+}
+
+/* --- send path ------------------------------------------------------------ */
+
+/* Journal one send from `from` (NULL: the daemon) to n receivers and queue
+ * it. Refs that name no actor are skipped with a warning. */
+static void send_entry(struct runtime *rt, struct actor *from, const actor_ref *to,
+                       size_t n, const Stratd__Msg *m)
+{
+    Stratd__Entry pe = STRATD__ENTRY__INIT;
+    uint32_t nums_small[16], *nums = n <= 16 ? nums_small : xrealloc(NULL, n * sizeof *nums);
+    struct entry *e;
+    size_t k = 0, len;
+
+    for (size_t i = 0; i < n; i++) {
+        if (to[i] >= rt->n_actors) {
+            log_warn("%s: send to an unknown actor ref %u dropped",
+                     from ? from->topo->id : "stratd", to[i]);
+            continue;
+        }
+        nums[k++] = rt->actors[to[i]].number;
+    }
+    if (k == 0)
+        goto out;
+
+    pe.time_ns = clock_stamp(&rt->last_time_ns);
+    pe.sender = from ? from->number : 0;
+    pe.n_receivers = k;
+    pe.receivers = nums;
+    pe.msg = (Stratd__Msg *)m;
+    len = stratd__entry__get_packed_size(&pe);
+    if (len > rt->packcap) {
+        rt->packcap = len * 2;
+        rt->packbuf = xrealloc(rt->packbuf, rt->packcap);
+    }
+    stratd__entry__pack(&pe, rt->packbuf);
+
+    e = xrealloc(NULL, sizeof *e);
+    e->lsn = rt->next_lsn++;
+    e->time_ns = pe.time_ns;
+    e->sender = from ? from->ref : ACTOR_REF_NONE;
+    e->refs = 1;   /* held while enqueuing */
+    e->pb = stratd__entry__unpack(NULL, len, rt->packbuf);
+    if (!e->pb) {
+        log_error("stratd__entry__unpack: cannot decode a message just packed");
+        abort();
+    }
+    journal_append(rt->journal, e->lsn, rt->packbuf, len);
+    rt->journaled++;
+    for (size_t i = 0; i < n; i++) {
+        if (to[i] >= rt->n_actors)
+            continue;
+        e->refs++;
+        runtime_enqueue(&rt->actors[to[i]], e);
+    }
+    runtime_entry_unref(e);
+out:
+    if (nums != nums_small)
+        free(nums);
+}
+
+void actor_send_many(struct actor *a, const actor_ref *to, size_t n,
+                     const Stratd__Msg *m)
+{
+    struct runtime *rt = a->rt;
+
+    if (rt->replaying || rt->failed || n == 0)
+        return;
+    send_entry(rt, a, to, n, m);
+}
+
+void actor_send(struct actor *a, actor_ref to, const Stratd__Msg *m)
+{
+    actor_send_many(a, &to, 1, m);
+}
+
+void actor_subscribe(struct actor *a, actor_ref feed, const char *symbol)
+{
+    Stratd__Subscribe s = STRATD__SUBSCRIBE__INIT;
+    Stratd__Msg m = STRATD__MSG__INIT;
+    char *syms[1] = {(char *)symbol};
+
+    s.n_symbols = 1;
+    s.symbols = syms;
+    m.kind_case = STRATD__MSG__KIND_SUBSCRIBE;
+    m.subscribe = &s;
+    actor_send(a, feed, &m);
+}
+
+void actor_timer_at(struct actor *a, actor_ref timer, int64_t fire_at_ns, uint64_t token)
+{
+    Stratd__TimerRequest r = STRATD__TIMER_REQUEST__INIT;
+    Stratd__Msg m = STRATD__MSG__INIT;
+
+    r.token = token;
+    r.fire_at_ns = fire_at_ns;
+    m.kind_case = STRATD__MSG__KIND_TIMER_REQUEST;
+    m.timer_request = &r;
+    actor_send(a, timer, &m);
+}
+
+/* --- delivery and scheduling ---------------------------------------------- */
+
+static void dispatch(struct actor *a, const struct entry *e)
+{
+    struct msg m = {e->lsn, e->time_ns, e->sender, e->pb->msg};
+
+    a->now_ns = e->time_ns;
+    if (m.body) {
+        if (m.body->kind_case == STRATD__MSG__KIND_START) {
+            if (a->kind->on_start)
+                a->kind->on_start(a, a->state);
+        } else if (a->kind->on_message) {
+            a->kind->on_message(a, a->state, &m);
+        }
+    }
+    a->handled++;
+    a->last_msg_ns = e->time_ns;
+}
+
+void runtime_replay(struct actor *a, const struct entry *e)
+{
+    dispatch(a, e);
+}
+
+void runtime_deliver(struct actor *a, struct entry *e)
+{
+    dispatch(a, e);
+    a->watermark = e->lsn;
+    a->rt->delivered++;
+    if (!a->dirty) {
+        struct runtime *rt = a->rt;
+        a->dirty = true;
+        rt->dirty[rt->n_dirty++] = a;
+    }
+}
+
+size_t runtime_round(struct runtime *rt)
+{
+    size_t actors = rt->runq_len, handled = 0;
+
+    while (actors-- > 0 && !rt->failed) {
+        struct actor *a = runq_pop(rt);
+        struct entry *e;
+        for (size_t k = 0; k < rt->batch_per_turn && (e = mailbox_pop(&a->mbox)); k++) {
+            if (e->lsn <= rt->backlog_lsn && rt->backlog > 0)
+                rt->backlog--;
+            runtime_deliver(a, e);
+            runtime_entry_unref(e);
+            handled++;
+        }
+        if (a->mbox.len > 0 && !a->in_runq)
+            runq_push(rt, a);
+    }
+    return handled;
+}
+
+int runtime_commit(struct runtime *rt)
+{
+    for (size_t i = 0; i < rt->n_dirty; i++) {
+        struct actor *a = rt->dirty[i];
+        meta_put_watermark(rt->journal, a->number, a->watermark);
+        a->dirty = false;
+    }
+    rt->n_dirty = 0;
+    if (journal_pending(rt->journal) > 0) {
+        if (journal_commit(rt->journal) != 0) {
+            rt->failed = true;
+            rt->n_after = 0;   /* never release output of a lost batch */
+            return -1;
+        }
+        rt->commits++;
+    }
+    /* Callbacks may register more (for the next batch): run the ones
+     * present now only. */
+    size_t n = rt->n_after;
+    for (size_t i = 0; i < n; i++)
+        rt->after[i].fn(rt->after[i].arg);
+    memmove(rt->after, rt->after + n, (rt->n_after - n) * sizeof *rt->after);
+    rt->n_after -= n;
+    return 0;
+}
+
+/* --- setup ------------------------------------------------------------------ */
+
+int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
+                 struct meta *m, uv_loop_t *loop)
+{
+    uint32_t next_number = m->max_number + 1;
+
+    memset(rt, 0, sizeof *rt);
+    rt->topo = t;
+    rt->journal = j;
+    rt->meta = *m;   /* takes ownership */
+    memset(m, 0, sizeof *m);
+    rt->loop = loop;
+    rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
+    rt->n_actors = t->n_actors;
+    rt->actors = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->actors);
+    rt->dirty = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->dirty);
+    memset(rt->actors, 0, t->n_actors * sizeof *rt->actors);
+
+    for (size_t i = 0; i < t->n_actors; i++) {
+        struct actor *a = &rt->actors[i];
+        const struct topo_actor *ta = &t->actors[i];
+        struct meta_actor *ma;
+
+        a->rt = rt;
+        a->kind = ta->kind;
+        a->topo = ta;
+        a->ref = (actor_ref)i;
+        uuid_v5(a->uuid, uuid_ns_stratd, ta->id, strlen(ta->id));
+        a->stable_key = hash_bytes(HASH_SEED, a->uuid, 16);
+        ma = meta_find_uuid(&rt->meta, a->uuid);
+        if (ma && !ma->retired) {
+            a->number = ma->number;
+            a->watermark = ma->watermark;
+        } else {
+            a->number = next_number++;
+            a->is_new = true;
+        }
+        rng_seed(&a->rng, a->uuid);
+        a->state = xrealloc(NULL, ta->kind->state_size ? ta->kind->state_size : 1);
+        memset(a->state, 0, ta->kind->state_size ? ta->kind->state_size : 1);
+        if (a->kind->init)
+            a->kind->init(a, a->state, ta->params);
+    }
+    rt->n_numbers = next_number;
+    rt->by_number = xrealloc(NULL, next_number * sizeof *rt->by_number);
+    memset(rt->by_number, 0, next_number * sizeof *rt->by_number);
+    for (size_t i = 0; i < t->n_actors; i++)
+        rt->by_number[rt->actors[i].number] = &rt->actors[i];
+    rt->backlog_lsn = journal_last_lsn(j);
+    rt->next_lsn = rt->backlog_lsn + 1;
+    rt->phase = PHASE_REBUILDING;
+    return 0;
+}
+
+void runtime_release(struct runtime *rt)
+{
+    for (size_t i = 0; i < rt->n_actors; i++) {
+        struct actor *a = &rt->actors[i];
+        struct entry *e;
+        while ((e = mailbox_pop(&a->mbox)))
+            runtime_entry_unref(e);
+        free(a->mbox.v);
+        if (a->kind->release)
+            a->kind->release(a->state);
+        free(a->state);
+    }
+    free(rt->actors);
+    free(rt->by_number);
+    free(rt->dirty);
+    free(rt->after);
+    free(rt->packbuf);
+    meta_release(&rt->meta);
+    memset(rt, 0, sizeof *rt);
+}
+
+struct actor *runtime_by_id(struct runtime *rt, const char *id)
+{
+    for (size_t i = 0; i < rt->n_actors; i++)
+        if (strcmp(rt->actors[i].topo->id, id) == 0)
+            return &rt->actors[i];
+    return NULL;
+}
+
+uint64_t runtime_digest(const struct actor *a)
+{
+    uint64_t h = hash_u64(HASH_SEED, a->stable_key);
+
+    if (a->kind->digest)
+        h = a->kind->digest(a->state, h);
+    else
+        h = hash_bytes(h, a->state, a->kind->state_size);
+    return hash_bytes(h, a->rng.s, sizeof a->rng.s);
+}
+
+/* --- going live and stopping ------------------------------------------------ */
+
+static void on_idle(uv_idle_t *h)
+{
+    struct runtime *rt = h->data;
+
+    runtime_round(rt);
+    if (rt->runq_len == 0 || rt->failed)
+        uv_idle_stop(&rt->idle);
+}
+
+static void on_prepare(uv_prepare_t *h)
+{
+    struct runtime *rt = h->data;
+
+    if (rt->failed)
+        return;
+    if (runtime_commit(rt) != 0) {
+        log_error("journal write failed: handling stopped, no output released; "
+                  "stopping (committed data is safe)");
+        uv_stop(rt->loop);
+        return;
+    }
+    if (rt->runq_len > 0 && rt->phase == PHASE_LIVE)
+        uv_idle_start(&rt->idle, on_idle);
+}
+
+static void on_sync_timer(uv_timer_t *h)
+{
+    struct runtime *rt = h->data;
+
+    if (journal_sync(rt->journal) != 0) {
+        rt->failed = true;
+        uv_stop(rt->loop);
+    }
+}
+
+int runtime_go_live(struct runtime *rt)
+{
+    actor_ref *fresh = xrealloc(NULL, (rt->n_actors ? rt->n_actors : 1) * sizeof *fresh);
+    size_t n_fresh = 0;
+
+    rt->replaying = false;
+    if (rt->meta.format == 0)
+        meta_put_format(rt->journal);
+    /* The digests of the last clean stop have been compared; from now on
+     * they describe nothing. */
+    if (rt->meta.clean) {
+        meta_put_clean(rt->journal, false);
+        for (size_t i = 0; i < rt->meta.n; i++)
+            if (rt->meta.actors[i].has_digest)
+                meta_delete_digest(rt->journal, rt->meta.actors[i].number);
+    }
+    for (size_t i = 0; i < rt->n_actors; i++) {
+        struct actor *a = &rt->actors[i];
+        if (a->is_new) {
+            meta_put_actor(rt->journal, a->uuid, a->number, a->topo, false);
+            fresh[n_fresh++] = a->ref;
+        }
+    }
+    if (runtime_commit(rt) != 0)
+        goto fail;
+
+    /* Step 4: entries journaled but not handled before the stop, in lsn
+     * order (each mailbox holds them in order), with sends enabled. */
+    while (rt->backlog > 0 && !rt->failed) {
+        runtime_round(rt);
+        if (runtime_commit(rt) != 0)
+            goto fail;
+    }
+
+    /* Step 5: brand-new actors start with one Start sent to all of them. */
+    if (n_fresh > 0) {
+        Stratd__Start st = STRATD__START__INIT;
+        Stratd__Msg m = STRATD__MSG__INIT;
+        m.kind_case = STRATD__MSG__KIND_START;
+        m.start = &st;
+        send_entry(rt, NULL, fresh, n_fresh, &m);
+        if (runtime_commit(rt) != 0)
+            goto fail;
+    }
+    free(fresh);
+    fresh = NULL;
+
+    for (size_t i = 0; i < rt->n_actors; i++) {
+        struct actor *a = &rt->actors[i];
+        if (a->kind->service) {
+            a->live = true;
+            if (a->kind->service->go_live)
+                a->kind->service->go_live(a, a->state, rt->loop);
+        }
+    }
+
+    uv_idle_init(rt->loop, &rt->idle);
+    rt->idle.data = rt;
+    uv_prepare_init(rt->loop, &rt->prepare);
+    rt->prepare.data = rt;
+    uv_prepare_start(&rt->prepare, on_prepare);
+    if (rt->runq_len > 0)
+        uv_idle_start(&rt->idle, on_idle);
+    uv_timer_init(rt->loop, &rt->sync_timer);
+    rt->sync_timer.data = rt;
+    if (rt->topo->fsync == FSYNC_INTERVAL)
+        uv_timer_start(&rt->sync_timer, on_sync_timer, (uint64_t)rt->topo->fsync_interval_ms,
+                       (uint64_t)rt->topo->fsync_interval_ms);
+    rt->phase = PHASE_LIVE;
+    return 0;
+fail:
+    free(fresh);
+    return -1;
+}
+
+int runtime_stop(struct runtime *rt)
+{
+    int rc = 0;
+
+    rt->phase = PHASE_STOPPING;
+    for (size_t i = 0; i < rt->n_actors; i++) {
+        struct actor *a = &rt->actors[i];
+        if (a->kind->service && a->live) {
+            a->live = false;
+            if (a->kind->service->stop)
+                a->kind->service->stop(a, a->state);
+        }
+    }
+    if (uv_is_active((uv_handle_t *)&rt->idle))
+        uv_idle_stop(&rt->idle);
+    if (rt->failed || journal_error(rt->journal))
+        return -1;
+    /* What the stopped services sent last is committed with the digests
+     * and the clean marker, then the memtables are flushed so the next
+     * start does not replay RocksDB's own log. */
+    for (size_t i = 0; i < rt->n_actors; i++)
+        meta_put_digest(rt->journal, rt->actors[i].number, runtime_digest(&rt->actors[i]));
+    meta_put_clean(rt->journal, true);
+    if (runtime_commit(rt) != 0 || journal_sync(rt->journal) != 0 ||
+        journal_flush(rt->journal) != 0)
+        rc = -1;
+    if (uv_is_active((uv_handle_t *)&rt->prepare))
+        uv_prepare_stop(&rt->prepare);
+    if (uv_is_active((uv_handle_t *)&rt->sync_timer))
+        uv_timer_stop(&rt->sync_timer);
+    return rc;
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    (void)h;
+}
+
+void runtime_close_handles(struct runtime *rt)
+{
+    uv_handle_t *hs[] = {(uv_handle_t *)&rt->idle, (uv_handle_t *)&rt->prepare,
+                         (uv_handle_t *)&rt->sync_timer};
+
+    for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
+        if (hs[i]->loop && !uv_is_closing(hs[i]))
+            uv_close(hs[i], on_closed);
+}

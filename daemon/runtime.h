@@ -1,0 +1,154 @@
+/*
+ * runtime.h — actors, mailboxes, the fair scheduler and the send path.
+ *
+ * Phases of a run (runtime.phase):
+ *
+ *   runtime_init()      spawn every actor of the topology (params, rng seed)
+ *        │
+ *   REBUILDING          rebuild_run(): replay ≤ watermark, sends dropped;
+ *        │              entries above a watermark go to that mailbox
+ *   runtime_go_live()   handle that backlog (sends on), Start the new
+ *        │              actors, services go live
+ *   LIVE                loop: idle = one scheduler round, prepare = commit
+ *        │
+ *   runtime_stop()      services stop, commit, digests + clean marker, flush
+ *   STOPPING
+ *
+ * Invariant (the group commit): everything one loop iteration produced —
+ * new entries and watermark moves — is in one WriteBatch, committed in the
+ * prepare callback before the loop blocks, and output held for that batch
+ * (service_after_commit) is released only after it.
+ */
+#ifndef STRATD_RUNTIME_H
+#define STRATD_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "actor.h"
+#include "journal.h"
+#include "meta.h"
+#include "rng.h"
+#include "topology.h"
+
+/* One journal entry on its way to its receivers (shared, refcounted). */
+struct entry {
+    uint64_t lsn;
+    int64_t time_ns;
+    actor_ref sender;
+    uint32_t refs;
+    Stratd__Entry *pb;    /* unpacked from the journaled bytes */
+};
+
+struct mailbox {
+    struct entry **v;
+    size_t head, len, cap;
+};
+
+struct actor {
+    struct runtime *rt;
+    const struct actor_kind *kind;
+    const struct topo_actor *topo;
+    actor_ref ref;
+    uint32_t number;          /* permanent; in the journal's receivers */
+    uint8_t uuid[16];
+    uint64_t stable_key;      /* from uuid, for digests */
+    bool is_new;              /* not in the journal before this start */
+    bool live;                /* service: between go_live and stop */
+    void *state;
+    struct rng rng;
+    struct mailbox mbox;
+    uint64_t watermark;       /* lsn of the last entry handled */
+    uint64_t handled;         /* messages handled, rebuild included */
+    int64_t now_ns;           /* time of the message being handled */
+    int64_t last_msg_ns;
+    bool in_runq, dirty;
+    struct actor *runq_next;
+};
+
+enum runtime_phase { PHASE_STARTING, PHASE_REBUILDING, PHASE_LIVE, PHASE_STOPPING };
+
+struct after_commit {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+struct runtime {
+    const struct topology *topo;
+    struct journal *journal;
+    struct meta meta;
+    struct actor *actors;
+    size_t n_actors;
+    struct actor **by_number;   /* permanent number -> actor, or NULL */
+    uint32_t n_numbers;
+    uint64_t next_lsn;
+    int64_t last_time_ns;
+    enum runtime_phase phase;
+    bool replaying;             /* sends are dropped */
+    bool failed;                /* journal failed: stop handling */
+
+    struct actor *runq_head, *runq_tail;
+    size_t runq_len;
+    size_t batch_per_turn;      /* messages per actor per round */
+
+    struct actor **dirty;       /* watermarks to write this iteration */
+    size_t n_dirty;
+    struct after_commit *after;
+    size_t n_after, cap_after;
+    uint8_t *packbuf;
+    size_t packcap;
+
+    uint64_t backlog;           /* rebuild deliveries still in mailboxes */
+    uint64_t backlog_lsn;       /* last lsn journaled before this start */
+    uv_loop_t *loop;
+    uv_idle_t idle;
+    uv_prepare_t prepare;
+    uv_timer_t sync_timer;
+
+    /* figures */
+    uint64_t delivered, journaled, commits;
+    size_t mailbox_max;
+    struct {
+        uint64_t entries, deliveries, pending, total_entries;
+        double seconds;
+    } rebuild;
+};
+
+/* Spawn the topology's actors over an open journal whose metadata is in
+ * rt->meta (already loaded and checked by the caller). */
+int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
+                 struct meta *m, uv_loop_t *loop);
+void runtime_release(struct runtime *rt);
+
+struct actor *runtime_by_id(struct runtime *rt, const char *id);
+uint64_t runtime_digest(const struct actor *a);
+
+/* Deliver one entry to one actor, live: its watermark moves to e->lsn and
+ * is written with the iteration's batch. */
+void runtime_deliver(struct actor *a, struct entry *e);
+/* Hand one entry to one actor during rebuild (rt->replaying: sends dropped;
+ * the watermark stays). */
+void runtime_replay(struct actor *a, const struct entry *e);
+/* Queue e in a's mailbox (takes one reference). */
+void runtime_enqueue(struct actor *a, struct entry *e);
+void runtime_entry_unref(struct entry *e);
+
+/* One fair pass: every actor that had mail when the round began handles up
+ * to batch_per_turn messages. Returns the number handled. */
+size_t runtime_round(struct runtime *rt);
+/* Commit the iteration: watermarks, WriteBatch, then released output.
+ * 0, or -1 when the journal failed (sticky). */
+int runtime_commit(struct runtime *rt);
+
+/* After rebuild_run(): handle the backlog, Start new actors, services
+ * live, scheduler on. 0 or -1. */
+int runtime_go_live(struct runtime *rt);
+/* Clean stop: services stop, digests and the clean marker are committed,
+ * memtables flushed. 0 or -1. */
+int runtime_stop(struct runtime *rt);
+/* Close the runtime's libuv handles (then run the loop to finish). */
+void runtime_close_handles(struct runtime *rt);
+
+#endif

@@ -1,0 +1,396 @@
+/*
+ * stratd.c — startup, rebuild, live loop and shutdown of the daemon.
+ *
+ *   load topology ──error──> exit 2 (nothing written)
+ *   open journal, compare params ──changed──> exit 2
+ *   spawn actors, replay (rebuild.c) ──drift──> exit 1 unless --accept-drift
+ *   go live: backlog, Start for new actors, services, READY=1
+ *   SIGTERM/SIGINT: services stop, commit, digests, clean marker, exit 0
+ *   journal write failure: exit 1 (committed data stays)
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+#include <uv.h>
+
+#include "control.h"
+#include "journal.h"
+#include "log.h"
+#include "meta.h"
+#include "rebuild.h"
+#include "runtime.h"
+#include "stratd.h"
+#include "topology.h"
+
+struct daemon {
+    struct topology topo;
+    struct journal *journal;
+    struct runtime rt;
+    struct control control;
+    uv_loop_t *loop;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t watchdog;
+    bool stop_requested;
+    bool stopped;
+    int exit_code;
+    bool tty;
+    double last_progress;
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: stratd -c FILE [--check] [--accept-drift] [--log-level LEVEL]\n"
+            "       stratd --version\n"
+            "\n"
+            "  -c, --config FILE   the topology (YAML)\n"
+            "      --check         validate the topology and its compatibility with\n"
+            "                      the journal, print what a start would do, exit\n"
+            "      --accept-drift  start even if rebuilt actors differ from their\n"
+            "                      state at the last clean stop\n"
+            "      --log-level L   error, warn, info or debug (default: from YAML)\n"
+            "\n"
+            "exit: 0 clean stop, 1 runtime failure, 2 config error\n");
+}
+
+static const char *change_name(enum meta_change c)
+{
+    switch (c) {
+    case META_NEW:       return "new";
+    case META_UNCHANGED: return "unchanged";
+    case META_CHANGED:   return "changed";
+    default:             return "removed";
+    }
+}
+
+/* Print the relation of topology to journal; return the number of changed
+ * actors (which a start refuses). */
+static size_t report_diff(const struct topology *t, const struct meta *m, bool verbose)
+{
+    struct meta_diff d;
+    size_t changed;
+
+    meta_diff(m, t, &d);
+    for (size_t i = 0; i < d.n; i++) {
+        const struct meta_diff_item *it = &d.v[i];
+        if (it->change == META_CHANGED) {
+            log_error("%s:%d:%d: actor '%s' (%s): params changed since the journal "
+                      "was written (%s); replay would break. Give it a new id to "
+                      "start it fresh, or retire the old one with 'stratctl retire %s'",
+                      t->file, it->line, it->col, it->id, it->kind, it->keys, it->id);
+        } else if (it->change == META_REMOVED) {
+            log_warn("actor '%s' (%s) is in the journal but not in %s: its entries "
+                     "stay in the journal", it->id, it->kind, t->file);
+        } else if (verbose) {
+            printf("%-10s %s (%s)\n", change_name(it->change), it->id, it->kind);
+        }
+    }
+    changed = d.changed;
+    meta_diff_release(&d);
+    return changed;
+}
+
+static int run_check(struct daemon *d)
+{
+    char err[1024];
+    struct meta m;
+    struct journal *j;
+    size_t changed;
+
+    if (!journal_exists(d->topo.journal_path)) {
+        printf("%s: ok, %zu actors; no journal yet at %s (all actors start fresh)\n",
+               d->topo.file, d->topo.n_actors, d->topo.journal_path);
+        return EXIT_OK;
+    }
+    j = journal_open(d->topo.journal_path, false, true, d->topo.fsync, err, sizeof err);
+    if (!j) {
+        log_error("%s", err);
+        return EXIT_RUNTIME;
+    }
+    if (meta_load(j, &m, err, sizeof err) != 0) {
+        log_error("%s", err);
+        journal_close(j);
+        return EXIT_RUNTIME;
+    }
+    changed = report_diff(&d->topo, &m, true);
+    meta_release(&m);
+    journal_close(j);
+    if (changed) {
+        fprintf(stderr, "%s: %zu actor(s) changed: a start would be refused\n",
+                d->topo.file, changed);
+        return EXIT_CONFIG;
+    }
+    printf("%s: ok, %zu actors, journal compatible\n", d->topo.file, d->topo.n_actors);
+    return EXIT_OK;
+}
+
+static int on_progress(void *arg, uint64_t done, uint64_t total)
+{
+    struct daemon *d = arg;
+    double now = mono_s();
+
+    if (done < total && now - d->last_progress < 0.25)
+        goto serve;
+    d->last_progress = now;
+    sd_notifyf(0, "STATUS=rebuilding: %.1fM/%.1fM entries, %zu actors\n"
+               "EXTEND_TIMEOUT_USEC=30000000",
+               (double)done / 1e6, (double)total / 1e6, d->rt.n_actors);
+    if (d->tty && total > 0)
+        fprintf(stderr, "\rrebuilding: %" PRIu64 "/%" PRIu64 " entries (%.0f%%)\033[K",
+                done, total, 100.0 * (double)done / (double)total);
+serve:
+    /* Answer control requests (status: rebuilding) and notice signals. */
+    uv_run(d->loop, UV_RUN_NOWAIT);
+    return d->stop_requested;
+}
+
+static void close_walk(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void shutdown_daemon(struct daemon *d, const char *why)
+{
+    if (d->stopped)
+        return;
+    d->stopped = true;
+    log_info("stopping (%s)", why);
+    sd_notify(0, "STOPPING=1");
+    if (d->rt.phase == PHASE_LIVE) {
+        if (runtime_stop(&d->rt) != 0)
+            d->exit_code = EXIT_RUNTIME;
+        else
+            log_info("stopped cleanly at lsn %" PRIu64, d->rt.next_lsn - 1);
+    }
+    uv_stop(d->loop);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct daemon *d = h->data;
+
+    d->stop_requested = true;
+    if (d->rt.phase == PHASE_LIVE)
+        shutdown_daemon(d, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void on_watchdog(uv_timer_t *h)
+{
+    (void)h;
+    sd_notify(0, "WATCHDOG=1");
+}
+
+/* After rebuild: compare with the digests stored at the last clean stop. */
+static int drift_check(struct daemon *d, bool accept)
+{
+    struct runtime *rt = &d->rt;
+    size_t drifted = 0;
+
+    if (!rt->meta.clean)
+        return 0;
+    for (size_t i = 0; i < rt->n_actors; i++) {
+        struct actor *a = &rt->actors[i];
+        struct meta_actor *ma = meta_find_uuid(&rt->meta, a->uuid);
+        uint64_t now;
+        if (a->is_new || !ma || !ma->has_digest)
+            continue;
+        now = runtime_digest(a);
+        if (now == ma->digest)
+            continue;
+        drifted++;
+        log_msg(accept ? LOG_WARN : LOG_ERROR,
+                "replay drift: actor '%s' (%s) rebuilt to digest %016" PRIx64
+                ", but its digest at the last clean stop was %016" PRIx64
+                " (non-deterministic strategy code, or a code change)",
+                a->topo->id, a->kind->name, now, ma->digest);
+    }
+    if (drifted == 0)
+        return 0;
+    if (accept) {
+        log_warn("%zu actor(s) drifted; continuing with the rebuilt state (--accept-drift)",
+                 drifted);
+        return 0;
+    }
+    log_error("start refused: %zu actor(s) drifted; fix the strategy code, or start with "
+              "--accept-drift to continue from the rebuilt state", drifted);
+    return -1;
+}
+
+static int run(struct daemon *d, bool accept_drift)
+{
+    char err[1024];
+    struct meta m;
+    int rc;
+
+    d->journal = journal_open(d->topo.journal_path, true, false, d->topo.fsync,
+                              err, sizeof err);
+    if (!d->journal) {
+        log_error("%s", err);
+        sd_notifyf(0, "STATUS=journal cannot be opened: %s", err);
+        return EXIT_RUNTIME;
+    }
+    if (meta_load(d->journal, &m, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return EXIT_RUNTIME;
+    }
+    if (report_diff(&d->topo, &m, false) > 0) {
+        meta_release(&m);
+        sd_notify(0, "STATUS=config error: actor params changed (see log)");
+        return EXIT_CONFIG;
+    }
+
+    d->loop = uv_default_loop();
+    uv_signal_init(d->loop, &d->sigterm);
+    uv_signal_init(d->loop, &d->sigint);
+    d->sigterm.data = d->sigint.data = d;
+    uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&d->sigint, on_signal, SIGINT);
+
+    runtime_init(&d->rt, &d->topo, d->journal, &m, d->loop);
+    if (control_start(&d->control, d->loop, d->topo.control_socket, &d->rt,
+                      err, sizeof err) != 0) {
+        log_error("%s", err);
+        return EXIT_RUNTIME;
+    }
+
+    log_info("stratd %s: %zu actors, journal %s (%" PRIu64 " entries, fsync %s)",
+             STRATD_VERSION, d->rt.n_actors, d->topo.journal_path, d->rt.backlog_lsn,
+             d->topo.fsync == FSYNC_ALWAYS ? "always" :
+             d->topo.fsync == FSYNC_NONE ? "none" : "interval");
+    sd_notify(0, "STATUS=rebuilding");
+    rc = rebuild_run(&d->rt, on_progress, d, err, sizeof err);
+    if (rc < 0) {
+        if (d->tty)
+            fputc('\n', stderr);
+        log_error("rebuild: %s", err);
+        return EXIT_RUNTIME;
+    }
+    if (d->tty && d->rt.rebuild.total_entries > 0)
+        fprintf(stderr, "\r\033[K");
+    log_info("rebuilt %zu actors, %" PRIu64 " messages in %.3f s (%" PRIu64
+             " entries, %" PRIu64 " pending)",
+             d->rt.n_actors, d->rt.rebuild.deliveries, d->rt.rebuild.seconds,
+             d->rt.rebuild.entries, d->rt.rebuild.pending);
+    if (d->stop_requested) {
+        log_info("stop requested during rebuild: nothing was written");
+        return EXIT_OK;
+    }
+    if (drift_check(d, accept_drift) != 0) {
+        sd_notify(0, "STATUS=start refused: replay drift (see log)");
+        return EXIT_RUNTIME;
+    }
+    if (runtime_go_live(&d->rt) != 0)
+        return EXIT_RUNTIME;
+
+    size_t fresh = 0;
+    for (size_t i = 0; i < d->rt.n_actors; i++)
+        fresh += d->rt.actors[i].is_new;
+    log_info("live: %zu actors (%zu new), lsn %" PRIu64, d->rt.n_actors, fresh,
+             d->rt.next_lsn - 1);
+    sd_notifyf(0, "READY=1\nSTATUS=live: %zu actors", d->rt.n_actors);
+
+    uint64_t wd_usec = 0;
+    uv_timer_init(d->loop, &d->watchdog);
+    if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+        uv_timer_start(&d->watchdog, on_watchdog, 0, wd_usec / 2000 ? wd_usec / 2000 : 1);
+        sd_notify(0, "WATCHDOG=1");
+    }
+    if (d->stop_requested)
+        shutdown_daemon(d, "signal during startup");
+    else
+        uv_run(d->loop, UV_RUN_DEFAULT);
+
+    if (d->rt.failed || journal_error(d->journal)) {
+        sd_notifyf(0, "STATUS=stopped: journal failure: %s", journal_error(d->journal));
+        log_error("stopped: the journal cannot be written (%s)", journal_error(d->journal));
+        d->rt.phase = PHASE_STOPPING;
+        shutdown_daemon(d, "journal failure");
+        rc = EXIT_RUNTIME;
+    } else {
+        rc = d->exit_code;
+    }
+    return rc;
+}
+
+int stratd_main(int argc, char **argv, const struct actor_kind *const *extra_kinds)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"check", no_argument, NULL, 'k'},
+        {"accept-drift", no_argument, NULL, 'a'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct daemon d;
+    const char *config = NULL, *level_arg = NULL;
+    bool check = false, accept_drift = false;
+    enum log_level level;
+    char err[2048];
+    int c, rc;
+
+    memset(&d, 0, sizeof d);
+    while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'k': check = true; break;
+        case 'a': accept_drift = true; break;
+        case 'l': level_arg = optarg; break;
+        case 'V': printf("stratd %s\n", STRATD_VERSION); return EXIT_OK;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_CONFIG;
+        }
+    }
+    if (!config || optind != argc) {
+        usage(stderr);
+        return EXIT_CONFIG;
+    }
+    if (level_arg && log_parse_level(level_arg, &level) != 0) {
+        fprintf(stderr, "stratd: --log-level must be error, warn, info or debug (got '%s')\n",
+                level_arg);
+        return EXIT_CONFIG;
+    }
+    if (topology_load(&d.topo, config, extra_kinds, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        sd_notifyf(0, "STATUS=config error: %s", err);
+        return EXIT_CONFIG;
+    }
+    if (!level_arg && log_parse_level(d.topo.log_level, &level) != 0)
+        level = LOG_INFO;
+    log_init(level);
+    d.tty = isatty(STDERR_FILENO);
+
+    if (check)
+        rc = run_check(&d);
+    else
+        rc = run(&d, accept_drift);
+
+    if (d.loop) {
+        control_stop(&d.control);
+        if (d.rt.phase == PHASE_LIVE || d.rt.phase == PHASE_STOPPING)
+            runtime_close_handles(&d.rt);
+        uv_walk(d.loop, close_walk, NULL);
+        uv_run(d.loop, UV_RUN_DEFAULT);
+        runtime_release(&d.rt);
+        uv_loop_close(d.loop);
+    }
+    journal_close(d.journal);
+    topology_release(&d.topo);
+    return rc;
+}

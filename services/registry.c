@@ -1,0 +1,11 @@
+/* registry.c — the service kinds. One line per kind. */
+#include "registry.h"
+
+extern const struct actor_kind timer_kind;
+extern const struct actor_kind synthetic_feed_kind;
+
+const struct actor_kind *const service_kinds[] = {
+    &timer_kind,
+    &synthetic_feed_kind,
+    NULL,
+};

@@ -1,0 +1,248 @@
+/*
+ * stratctl — the operator's command line for stratd.
+ *
+ *   stratctl [-s SOCK | -c FILE] status [--json]
+ *   stratctl [-s SOCK | -c FILE] actors [--json]
+ *   stratctl [-s SOCK | -c FILE] actor ID
+ *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]
+ *
+ * Live commands talk to the daemon's control socket (-s, or control.socket
+ * of the topology given with -c). `journal dump` reads the journal offline,
+ * read-only (safe beside a running daemon), one JSON object per entry.
+ *
+ * Exit: 0 ok, 1 the daemon or journal could not be reached/read, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "journal.h"
+#include "json.h"
+#include "meta.h"
+#include "pbjson.h"
+#include "topology.h"
+
+#define DEFAULT_SOCKET "/run/stratd/stratd.sock"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: stratctl [-s SOCK | -c FILE] status [--json]\n"
+            "       stratctl [-s SOCK | -c FILE] actors [--json]\n"
+            "       stratctl [-s SOCK | -c FILE] actor ID\n"
+            "       stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]\n"
+            "\n"
+            "  -s SOCK   the daemon's control socket (default: control.socket of -c FILE,\n"
+            "            else " DEFAULT_SOCKET ")\n"
+            "  -c FILE   the topology (YAML) the daemon runs\n"
+            "  --json    machine-readable output\n");
+}
+
+/* Send one request line, print the reply. */
+static int request(const char *sock, const char *line)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    char buf[65536];
+    ssize_t n;
+    int fd, rc = 0;
+    size_t len = strlen(line), off = 0;
+    bool error_reply = false, first = true;
+
+    if (strlen(sock) >= sizeof sa.sun_path) {
+        fprintf(stderr, "stratctl: socket path too long: %s\n", sock);
+        return 2;
+    }
+    strcpy(sa.sun_path, sock);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        fprintf(stderr, "stratctl: connect %s: %s (is stratd running with this "
+                "control.socket?)\n", sock, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return 1;
+    }
+    while (off < len) {
+        n = write(fd, line + off, len - off);
+        if (n < 0) {
+            fprintf(stderr, "stratctl: write %s: %s\n", sock, strerror(errno));
+            close(fd);
+            return 1;
+        }
+        off += (size_t)n;
+    }
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        if (first && n >= 9 && strncmp(buf, "{\"error\":", 9) == 0)
+            error_reply = true;
+        first = false;
+        fwrite(buf, 1, (size_t)n, error_reply ? stderr : stdout);
+    }
+    if (n < 0) {
+        fprintf(stderr, "stratctl: read %s: %s\n", sock, strerror(errno));
+        rc = 1;
+    } else if (first) {
+        fprintf(stderr, "stratctl: %s closed without a reply\n", sock);
+        rc = 1;
+    }
+    close(fd);
+    if (error_reply)
+        rc = 1;
+    return rc;
+}
+
+static int journal_dump(const struct topology *t, const char *actor_id,
+                        uint64_t from, uint64_t limit)
+{
+    char err[1024];
+    struct journal *j;
+    struct journal_iter *it;
+    struct meta m;
+    const uint8_t *val;
+    uint64_t lsn, shown = 0;
+    size_t len;
+    uint32_t want = 0;
+    int rc = 0;
+
+    j = journal_open(t->journal_path, false, true, t->fsync, err, sizeof err);
+    if (!j) {
+        fprintf(stderr, "stratctl: %s\n", err);
+        return 1;
+    }
+    if (meta_load(j, &m, err, sizeof err) != 0) {
+        fprintf(stderr, "stratctl: %s\n", err);
+        journal_close(j);
+        return 1;
+    }
+    if (actor_id) {
+        struct meta_actor *ma = meta_find_id(&m, actor_id);
+        if (!ma) {
+            fprintf(stderr, "stratctl: no actor '%s' in the journal at %s\n", actor_id,
+                    t->journal_path);
+            rc = 1;
+            goto out;
+        }
+        want = ma->number;
+    }
+    it = journal_scan(j, from);
+    while ((limit == 0 || shown < limit) && journal_iter_next(it, &lsn, &val, &len)) {
+        Stratd__Entry *e = stratd__entry__unpack(NULL, len, val);
+        struct json js;
+        bool match = !actor_id;
+
+        if (!e) {
+            fprintf(stderr, "stratctl: entry %" PRIu64 " cannot be decoded\n", lsn);
+            rc = 1;
+            break;
+        }
+        for (size_t i = 0; i < e->n_receivers && !match; i++)
+            match = e->receivers[i] == want;
+        if (match) {
+            json_init(&js);
+            json_obj_begin(&js);
+            json_kv_uint(&js, "lsn", lsn);
+            json_kv_int(&js, "time_ns", e->time_ns);
+            json_key(&js, "sender");
+            struct meta_actor *s = NULL;
+            for (size_t i = 0; i < m.n; i++)
+                if (m.actors[i].number == e->sender)
+                    s = &m.actors[i];
+            json_str(&js, e->sender == 0 ? "stratd" : s ? s->id : "?");
+            json_key(&js, "receivers");
+            json_arr_begin(&js);
+            for (size_t r = 0; r < e->n_receivers; r++) {
+                const char *id = "?";
+                for (size_t i = 0; i < m.n; i++)
+                    if (m.actors[i].number == e->receivers[r])
+                        id = m.actors[i].id;
+                json_str(&js, id);
+            }
+            json_arr_end(&js);
+            json_key(&js, "msg");
+            if (e->msg)
+                pbjson_message(&js, &e->msg->base);
+            else
+                json_null(&js);
+            json_obj_end(&js);
+            puts(js.buf);
+            json_release(&js);
+            shown++;
+        }
+        stratd__entry__free_unpacked(e, NULL);
+    }
+    journal_iter_free(it);
+out:
+    meta_release(&m);
+    journal_close(j);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"socket", required_argument, NULL, 's'},
+        {"config", required_argument, NULL, 'c'},
+        {"json", no_argument, NULL, 'j'},
+        {"actor", required_argument, NULL, 'a'},
+        {"from", required_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *sock = NULL, *config = NULL, *actor_id = NULL, *cmd;
+    uint64_t from = 1, limit = 0;
+    bool json = false;
+    struct topology t = {0};
+    char err[2048], line[1100];
+    int c, rc;
+
+    while ((c = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': sock = optarg; break;
+        case 'c': config = optarg; break;
+        case 'j': json = true; break;
+        case 'a': actor_id = optarg; break;
+        case 'f': from = strtoull(optarg, NULL, 10); break;
+        case 'n': limit = strtoull(optarg, NULL, 10); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    cmd = argv[optind];
+    if (config && topology_load(&t, config, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    if (!sock)
+        sock = config ? t.control_socket : DEFAULT_SOCKET;
+
+    if (strcmp(cmd, "journal") == 0) {
+        if (optind + 1 >= argc || strcmp(argv[optind + 1], "dump") != 0 || !config) {
+            fprintf(stderr, "stratctl: usage: stratctl -c FILE journal dump [--actor ID]\n");
+            rc = 2;
+        } else {
+            rc = journal_dump(&t, actor_id, from ? from : 1, limit);
+        }
+    } else if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "actors") == 0) &&
+               optind + 1 == argc) {
+        snprintf(line, sizeof line, "%s%s\n", json ? "" : "text ", cmd);
+        rc = request(sock, line);
+    } else if (strcmp(cmd, "actor") == 0 && optind + 2 == argc) {
+        snprintf(line, sizeof line, "actor %.1000s\n", argv[optind + 1]);
+        rc = request(sock, line);
+    } else {
+        fprintf(stderr, "stratctl: unknown command '%s'\n", cmd);
+        usage(stderr);
+        rc = 2;
+    }
+    topology_release(&t);
+    return rc;
+}
