@@ -69,7 +69,7 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
         e = (struct entry){lsn, pe->time_ns, sender ? sender->ref : ACTOR_REF_NONE, 1, pe};
         for (size_t i = 0; i < pe->n_receivers; i++) {
             struct actor *a = by_number(rt, pe->receivers[i]);
-            if (!a)
+            if (!a || a->removed)
                 continue;
             if (lsn <= a->watermark) {
                 runtime_replay(a, &e);

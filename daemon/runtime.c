@@ -46,7 +46,7 @@ int64_t service_wall_ns(void) { return clock_wall_ns(); }
 
 uint64_t actor_stable_key(const struct actor *a, actor_ref r)
 {
-    if (r >= a->rt->n_actors)
+    if (r >= a->rt->n_all)
         return 0;
     return a->rt->actors[r].stable_key;
 }
@@ -156,12 +156,13 @@ static void send_entry(struct runtime *rt, struct actor *from, const actor_ref *
     size_t k = 0, len;
 
     for (size_t i = 0; i < n; i++) {
-        if (to[i] >= rt->n_actors) {
+        if (to[i] >= rt->n_all) {
             log_warn("%s: send to an unknown actor ref %u dropped",
                      from ? from->topo->id : "stratd", to[i]);
             continue;
         }
-        nums[k++] = rt->actors[to[i]].number;
+        if (!rt->actors[to[i]].removed)
+            nums[k++] = rt->actors[to[i]].number;
     }
     if (k == 0)
         goto out;
@@ -191,7 +192,7 @@ static void send_entry(struct runtime *rt, struct actor *from, const actor_ref *
     journal_append(rt->journal, e->lsn, rt->packbuf, len);
     rt->journaled++;
     for (size_t i = 0; i < n; i++) {
-        if (to[i] >= rt->n_actors)
+        if (to[i] >= rt->n_all || rt->actors[to[i]].removed)
             continue;
         e->refs++;
         runtime_enqueue(&rt->actors[to[i]], e);
@@ -326,10 +327,16 @@ int runtime_commit(struct runtime *rt)
 
 /* --- setup ------------------------------------------------------------------ */
 
+/* What an actor removed from the topology runs as: nothing. */
+static const struct actor_kind removed_kind = {
+    .name = "removed",
+};
+
 int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
                  struct meta *m, uv_loop_t *loop)
 {
     uint32_t next_number = m->max_number + 1;
+    size_t n_all = t->n_actors;
 
     memset(rt, 0, sizeof *rt);
     rt->topo = t;
@@ -339,9 +346,10 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
     rt->loop = loop;
     rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
     rt->n_actors = t->n_actors;
-    rt->actors = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->actors);
+    rt->actors = xrealloc(NULL, (t->n_actors + rt->meta.n + 1) * sizeof *rt->actors);
+    rt->removed_topo = xrealloc(NULL, (rt->meta.n + 1) * sizeof *rt->removed_topo);
     rt->dirty = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->dirty);
-    memset(rt->actors, 0, t->n_actors * sizeof *rt->actors);
+    memset(rt->actors, 0, (t->n_actors + rt->meta.n + 1) * sizeof *rt->actors);
 
     for (size_t i = 0; i < t->n_actors; i++) {
         struct actor *a = &rt->actors[i];
@@ -368,10 +376,29 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
         if (a->kind->init)
             a->kind->init(a, a->state, ta->params);
     }
+    for (size_t i = 0; i < rt->meta.n; i++) {
+        struct meta_actor *ma = &rt->meta.actors[i];
+        struct topo_actor *ta = &rt->removed_topo[n_all - t->n_actors];
+        struct actor *a = &rt->actors[n_all];
+        if (ma->retired || topology_find(t, ma->id) >= 0)
+            continue;
+        memset(ta, 0, sizeof *ta);
+        ta->id = ma->id;
+        ta->kind = &removed_kind;
+        a->rt = rt;
+        a->kind = &removed_kind;
+        a->topo = ta;
+        a->ref = (actor_ref)n_all++;
+        a->removed = true;
+        a->number = ma->number;
+        memcpy(a->uuid, ma->uuid, 16);
+        a->stable_key = hash_bytes(HASH_SEED, a->uuid, 16);
+    }
+    rt->n_all = n_all;
     rt->n_numbers = next_number;
     rt->by_number = xrealloc(NULL, next_number * sizeof *rt->by_number);
     memset(rt->by_number, 0, next_number * sizeof *rt->by_number);
-    for (size_t i = 0; i < t->n_actors; i++)
+    for (size_t i = 0; i < n_all; i++)
         rt->by_number[rt->actors[i].number] = &rt->actors[i];
     rt->backlog_lsn = journal_last_lsn(j);
     rt->next_lsn = rt->backlog_lsn + 1;
@@ -392,6 +419,7 @@ void runtime_release(struct runtime *rt)
         free(a->state);
     }
     free(rt->actors);
+    free(rt->removed_topo);
     free(rt->by_number);
     free(rt->dirty);
     free(rt->after);

@@ -56,6 +56,7 @@ struct actor {
     uint8_t uuid[16];
     uint64_t stable_key;      /* from uuid, for digests */
     bool is_new;              /* not in the journal before this start */
+    bool removed;             /* in the journal, no longer in the topology */
     bool live;                /* service: between go_live and stop */
     void *state;
     struct rng rng;
@@ -79,8 +80,13 @@ struct runtime {
     const struct topology *topo;
     struct journal *journal;
     struct meta meta;
+    /* actors[0, n_actors) are the topology's; actors[n_actors, n_all) stand
+     * for actors removed from it: they handle nothing, but keep their ref
+     * and stable key so that the state of actors that knew them (a feed's
+     * subscriber list) rebuilds exactly as it was. */
     struct actor *actors;
-    size_t n_actors;
+    size_t n_actors, n_all;
+    struct topo_actor *removed_topo;   /* one per removed actor */
     struct actor **by_number;   /* permanent number -> actor, or NULL */
     uint32_t n_numbers;
     uint64_t next_lsn;

@@ -37,7 +37,6 @@
 struct pending {
     yaml_node_t *node;        /* the actor's mapping */
     yaml_node_t *params;      /* its params mapping, NULL if none */
-    yaml_mark_t id_mark;      /* where its id value is */
 };
 
 struct loader {
@@ -363,9 +362,10 @@ static int load_journal(struct loader *L, yaml_node_t *v)
             if (k == 0 && want_text(L, x, "path", &t->journal_path) < 0)
                 return -1;
             if (k == 1) {
-                if ((k = want_word(L, x, "fsync", fsync_names)) < 0)
+                int f = want_word(L, x, "fsync", fsync_names);
+                if (f < 0)
                     return -1;
-                t->fsync = (enum fsync_policy)k;  /* same order as the enum */
+                t->fsync = (enum fsync_policy)f;  /* same order as the enum */
             }
             if (k == 2) {
                 if (x->type != YAML_SCALAR_NODE || !parse_int(text(x), &ms) ||
@@ -498,9 +498,8 @@ static int check_id(struct loader *L, yaml_node_t *x)
     for (size_t i = 0; i < t->n_actors; i++)
         if (!strcmp(t->actors[i].id, text(x)))
             return fail(L, x->start_mark,
-                        "duplicate id '%s' (first defined at %zu:%zu)", text(x),
-                        L->pend[i].id_mark.line + 1,
-                        L->pend[i].id_mark.column + 1);
+                        "duplicate id '%s' (first defined at %d:%d)", text(x),
+                        t->actors[i].line, t->actors[i].col);
     return 0;
 }
 
@@ -603,7 +602,7 @@ static int load_actor(struct loader *L, yaml_node_t *m, bool service)
     a->is_service = service;
     a->line = (int)m->start_mark.line + 1;
     a->col = (int)m->start_mark.column + 1;
-    L->pend[t->n_actors++] = (struct pending){m, params, id->start_mark};
+    L->pend[t->n_actors++] = (struct pending){m, params};
     return 0;
 }
 
@@ -744,14 +743,15 @@ static int parse_value(struct loader *L, yaml_document_t *d, size_t self,
     void *field = field_of(&L->t->actors[self], row);
     yaml_mark_t m = at ? *at : v->start_mark;
     bool scalar = v->type == YAML_SCALAR_NODE;
-    char got[64], r[96];
+    char buf[64], r[96];
+    const char *got;
     int64_t i;
     double x;
 
     if (is_null(v))
         return fail(L, m, "param '%s' has no value (give one or remove the key)",
                     row->name);
-    describe(v, false, got, sizeof got);
+    got = describe(v, false, buf, sizeof buf);
     switch (row->type) {
     case PARAM_INT:
         if (!scalar || !parse_int(text(v), &i) || out_of(row, (double)i))
@@ -774,7 +774,7 @@ static int parse_value(struct loader *L, yaml_document_t *d, size_t self,
     case PARAM_STRING:
         if (!is_string(v))
             return fail(L, m, "param '%s' must be a string (got %s)", row->name,
-                        describe(v, true, got, sizeof got));
+                        describe(v, true, buf, sizeof buf));
         if (out_of(row, (double)v->data.scalar.length))
             return fail(L, m, "param '%s' must be%s characters long (got %zu)",
                         row->name, range(row, "to", r, sizeof r),
@@ -840,7 +840,8 @@ static int resolve_ref(struct loader *L, size_t self, const struct param_def *ro
                   row->name, row->role, names.p);
     } else if (row->flags & PARAM_REQUIRED) {
         rc = fail(L, at, "missing required param '%s' (this topology has no "
-                  "%s actor to use)", row->name, row->role ? row->role : "");
+                  "%s actor to use)", row->name,
+                  row->role ? row->role : "suitable");
     }
     free(names.p);
     return rc;

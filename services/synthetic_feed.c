@@ -3,10 +3,11 @@
  * and benchmarks.
  *
  * Driven by its own timer messages: on Start it asks the timer service for a
- * timer; each TimerFired publishes every tick due by now() (one per
- * interval_ms per symbol, at most BATCH per symbol per firing; interval_ms 0
- * means BATCH per firing, as fast as the loop goes) and asks for the next
- * timer, until `count` ticks per symbol are out. Prices are a random walk
+ * timer; each TimerFired publishes every tick due by now() (`per_interval`
+ * per interval_ms per symbol, at most BATCH per symbol per firing;
+ * interval_ms 0 means BATCH per firing, as fast as the loop goes) and asks
+ * for the next timer, until `count` ticks per symbol are out. After a
+ * restart an overdue feed catches up at BATCH per firing. Prices are a random walk
  * drawn from a generator seeded with `seed`, so the stream depends only on
  * the params, never on timing. Everything happens in on_message, so a
  * rebuild reproduces the state exactly.
@@ -26,6 +27,7 @@ struct synfeed_params {
     struct param_strings symbols;
     int64_t seed;
     int64_t interval_ms;
+    int64_t per_interval;      /* ticks per symbol per interval */
     int64_t count;             /* per symbol; 0: unlimited */
     actor_ref timer;
 };
@@ -104,16 +106,16 @@ static void publish(struct synfeed_state *s, size_t i)
 
 static void on_timer(struct synfeed_state *s)
 {
-    int64_t now = actor_now(s->self), ival = s->p->interval_ms * 1000000;
-    uint64_t due = s->published + BATCH;
+    int64_t now = actor_now(s->self), ival = s->p->interval_ms * 1000000, next;
+    uint64_t per = (uint64_t)s->p->per_interval, due = s->published + BATCH;
+    uint64_t by_time = UINT64_MAX;
 
     if (s->done)
         return;
-    if (ival > 0) {
-        uint64_t by_time = (uint64_t)((now - s->t0) / ival);
-        if (by_time < due)
-            due = by_time;
-    }
+    if (ival > 0)
+        by_time = (uint64_t)((now - s->t0) / ival) * per;
+    if (by_time < due)
+        due = by_time;
     if (s->p->count > 0 && due > (uint64_t)s->p->count)
         due = (uint64_t)s->p->count;
     while (s->published < due) {
@@ -127,7 +129,13 @@ static void on_timer(struct synfeed_state *s)
                   (unsigned long long)s->published);
         return;
     }
-    ask_timer(s, ival > 0 ? s->t0 + (int64_t)(s->published + 1) * ival : now);
+    /* behind schedule (or no schedule): again at once; else at the next
+     * interval boundary */
+    if (ival == 0 || s->published < by_time)
+        next = now;
+    else
+        next = s->t0 + (int64_t)(s->published / per + 1) * ival;
+    ask_timer(s, next);
 }
 
 static void subscribe(struct synfeed_state *s, const struct msg *m)
@@ -225,6 +233,7 @@ static const struct param_def synfeed_params[] = {
     {"symbols", PARAM_STRINGS, PARAM_REQUIRED, 1, 64, NULL, P(symbols), NULL},
     {"seed", PARAM_INT, 0, 0, 9007199254740991.0, NULL, P(seed), "1"},
     {"interval_ms", PARAM_INT, 0, 0, 3600000, NULL, P(interval_ms), "1"},
+    {"per_interval", PARAM_INT, 0, 1, 10000, NULL, P(per_interval), "1"},
     {"count", PARAM_INT, 0, 0, 1e12, NULL, P(count), "0"},
     {"timer", PARAM_REF, PARAM_REQUIRED, 0, 0, "timer", P(timer), NULL},
     {NULL},

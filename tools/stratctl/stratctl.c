@@ -5,6 +5,7 @@
  *   stratctl [-s SOCK | -c FILE] actors [--json]
  *   stratctl [-s SOCK | -c FILE] actor ID
  *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]
+ *   stratctl -j DIR  journal dump ...        (the journal directory itself)
  *
  * Live commands talk to the daemon's control socket (-s, or control.socket
  * of the topology given with -c). `journal dump` reads the journal offline,
@@ -37,10 +38,12 @@ static void usage(FILE *f)
             "       stratctl [-s SOCK | -c FILE] actors [--json]\n"
             "       stratctl [-s SOCK | -c FILE] actor ID\n"
             "       stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]\n"
+            "       stratctl -j DIR journal dump [--actor ID] [--from LSN] [--limit N]\n"
             "\n"
             "  -s SOCK   the daemon's control socket (default: control.socket of -c FILE,\n"
             "            else " DEFAULT_SOCKET ")\n"
             "  -c FILE   the topology (YAML) the daemon runs\n"
+            "  -j DIR    the journal directory (instead of -c, for journal commands)\n"
             "  --json    machine-readable output\n");
 }
 
@@ -95,7 +98,7 @@ static int request(const char *sock, const char *line)
     return rc;
 }
 
-static int journal_dump(const struct topology *t, const char *actor_id,
+static int journal_dump(const char *path, const char *actor_id,
                         uint64_t from, uint64_t limit)
 {
     char err[1024];
@@ -108,7 +111,7 @@ static int journal_dump(const struct topology *t, const char *actor_id,
     uint32_t want = 0;
     int rc = 0;
 
-    j = journal_open(t->journal_path, false, true, t->fsync, err, sizeof err);
+    j = journal_open(path, false, true, FSYNC_NONE, err, sizeof err);
     if (!j) {
         fprintf(stderr, "stratctl: %s\n", err);
         return 1;
@@ -122,7 +125,7 @@ static int journal_dump(const struct topology *t, const char *actor_id,
         struct meta_actor *ma = meta_find_id(&m, actor_id);
         if (!ma) {
             fprintf(stderr, "stratctl: no actor '%s' in the journal at %s\n", actor_id,
-                    t->journal_path);
+                    path);
             rc = 1;
             goto out;
         }
@@ -186,25 +189,27 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"socket", required_argument, NULL, 's'},
         {"config", required_argument, NULL, 'c'},
-        {"json", no_argument, NULL, 'j'},
+        {"journal", required_argument, NULL, 'j'},
+        {"json", no_argument, NULL, 'J'},
         {"actor", required_argument, NULL, 'a'},
         {"from", required_argument, NULL, 'f'},
         {"limit", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *sock = NULL, *config = NULL, *actor_id = NULL, *cmd;
+    const char *sock = NULL, *config = NULL, *journal = NULL, *actor_id = NULL, *cmd;
     uint64_t from = 1, limit = 0;
     bool json = false;
     struct topology t = {0};
     char err[2048], line[1100];
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "s:c:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:c:j:h", opts, NULL)) != -1) {
         switch (c) {
+        case 'j': journal = optarg; break;
         case 's': sock = optarg; break;
         case 'c': config = optarg; break;
-        case 'j': json = true; break;
+        case 'J': json = true; break;
         case 'a': actor_id = optarg; break;
         case 'f': from = strtoull(optarg, NULL, 10); break;
         case 'n': limit = strtoull(optarg, NULL, 10); break;
@@ -225,11 +230,13 @@ int main(int argc, char **argv)
         sock = config ? t.control_socket : DEFAULT_SOCKET;
 
     if (strcmp(cmd, "journal") == 0) {
-        if (optind + 1 >= argc || strcmp(argv[optind + 1], "dump") != 0 || !config) {
-            fprintf(stderr, "stratctl: usage: stratctl -c FILE journal dump [--actor ID]\n");
+        if (optind + 1 >= argc || strcmp(argv[optind + 1], "dump") != 0 ||
+            (!config && !journal)) {
+            fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR journal dump [--actor ID]\n");
             rc = 2;
         } else {
-            rc = journal_dump(&t, actor_id, from ? from : 1, limit);
+            rc = journal_dump(journal ? journal : t.journal_path, actor_id,
+                              from ? from : 1, limit);
         }
     } else if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "actors") == 0) &&
                optind + 1 == argc) {
