@@ -212,6 +212,13 @@ size_t journal_pending(const struct journal *j)
     return j->pending;
 }
 
+static long fault_after = -1;   /* commits left before an injected fault */
+
+void journal_inject_fault(long commits)
+{
+    fault_after = commits;
+}
+
 int journal_commit(struct journal *j)
 {
     char *rerr = NULL;
@@ -223,7 +230,12 @@ int journal_commit(struct journal *j)
     }
     if (j->pending == 0)
         return 0;
-    rocksdb_write(j->db, j->wopts, j->batch, &rerr);
+    if (fault_after == 0)
+        rerr = strdup("IO error: injected fault");
+    else
+        rocksdb_write(j->db, j->wopts, j->batch, &rerr);
+    if (fault_after >= 0)
+        fault_after--;
     rocksdb_writebatch_clear(j->batch);
     j->pending = 0;
     if (rerr)

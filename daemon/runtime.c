@@ -465,9 +465,7 @@ static void on_prepare(uv_prepare_t *h)
     if (rt->failed)
         return;
     if (runtime_commit(rt) != 0) {
-        log_error("journal write failed: handling stopped, no output released; "
-                  "stopping (committed data is safe)");
-        uv_stop(rt->loop);
+        uv_stop(rt->loop);   /* the failure is logged where it was found */
         return;
     }
     if (rt->runq_len > 0 && rt->phase == PHASE_LIVE)

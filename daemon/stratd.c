@@ -317,7 +317,8 @@ static int run(struct daemon *d, bool accept_drift)
 
     if (d->rt.failed || journal_error(d->journal)) {
         sd_notifyf(0, "STATUS=stopped: journal failure: %s", journal_error(d->journal));
-        log_error("stopped: the journal cannot be written (%s)", journal_error(d->journal));
+        log_error("journal write failed: handling stopped, no output released; "
+                  "exiting (committed data is safe)");
         d->rt.phase = PHASE_STOPPING;
         shutdown_daemon(d, "journal failure");
         rc = EXIT_RUNTIME;

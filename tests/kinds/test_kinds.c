@@ -11,6 +11,9 @@
  *            target handled it (a journaled, unhandled message).
  *   relay    counts Pokes and passes each on to its sink, value + 1.
  *   sink     counts Pokes and sums their values.
+ *
+ * $STRATD_TEST_FAIL_COMMIT_AFTER=N makes the journal's commit after N
+ * successful ones fail like an I/O error (journal_inject_fault).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "hash.h"
+#include "journal.h"
 #include "json.h"
 #include "service.h"
 #include "stratd.h"
@@ -210,5 +214,9 @@ static const struct actor_kind *const test_kinds[] = {
 
 int main(int argc, char **argv)
 {
+    const char *fault = getenv("STRATD_TEST_FAIL_COMMIT_AFTER");
+
+    if (fault)
+        journal_inject_fault(atol(fault));
     return stratd_main(argc, argv, test_kinds);
 }
