@@ -146,6 +146,17 @@ run: all
 bench: all $(BENCH_BIN)
 	$(Q)bench/rebuild.sh
 
+# --- install (DESTDIR for staging, PREFIX for the binaries)
+PREFIX ?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/stratd \
+	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
+	install -m 0755 $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim $(DESTDIR)$(PREFIX)/bin/
+	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' systemd/stratd.service >$(DESTDIR)/lib/systemd/system/stratd.service
+	install -m 0644 systemd/stratd.sysusers $(DESTDIR)/usr/lib/sysusers.d/stratd.conf
+	install -m 0644 systemd/stratd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/stratd.conf
+	test -e $(DESTDIR)/etc/stratd/stratd.yaml || install -m 0644 config/stratd.yaml $(DESTDIR)/etc/stratd/stratd.yaml
+
 clean:
 	rm -rf build
 
