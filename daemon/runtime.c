@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "hash.h"
@@ -20,6 +21,20 @@
 #include "uuid.h"
 
 #define DEFAULT_BATCH_PER_TURN 64
+
+static const double seconds_le[HIST_BUCKETS] = {
+    1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 1e-1,
+};
+static const double entries_le[HIST_BUCKETS] = {
+    1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10000,
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -191,6 +206,7 @@ static void send_entry(struct runtime *rt, struct actor *from, const actor_ref *
     }
     journal_append(rt->journal, e->lsn, rt->packbuf, len);
     rt->journaled++;
+    rt->journaled_by_kind[m->kind_case % RT_MSG_KINDS]++;
     for (size_t i = 0; i < n; i++) {
         if (to[i] >= rt->n_all || rt->actors[to[i]].removed)
             continue;
@@ -272,6 +288,8 @@ void runtime_deliver(struct actor *a, struct entry *e)
     dispatch(a, e);
     a->watermark = e->lsn;
     a->rt->delivered++;
+    if (e->pb->msg)
+        a->rt->handled_by_kind[e->pb->msg->kind_case % RT_MSG_KINDS]++;
     if (!a->dirty) {
         struct runtime *rt = a->rt;
         a->dirty = true;
@@ -308,11 +326,15 @@ int runtime_commit(struct runtime *rt)
     }
     rt->n_dirty = 0;
     if (journal_pending(rt->journal) > 0) {
+        size_t n = journal_pending(rt->journal);
+        double t0 = mono_s();
         if (journal_commit(rt->journal) != 0) {
             rt->failed = true;
             rt->n_after = 0;   /* never release output of a lost batch */
             return -1;
         }
+        histogram_observe(&rt->commit_seconds, mono_s() - t0);
+        histogram_observe(&rt->batch_entries, (double)n);
         rt->commits++;
     }
     /* Callbacks may register more (for the next batch): run the ones
@@ -345,6 +367,9 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
     memset(m, 0, sizeof *m);
     rt->loop = loop;
     rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
+    rt->commit_seconds.le = seconds_le;
+    rt->fsync_seconds.le = seconds_le;
+    rt->batch_entries.le = entries_le;
     rt->n_actors = t->n_actors;
     rt->actors = xrealloc(NULL, (t->n_actors + rt->meta.n + 1) * sizeof *rt->actors);
     rt->removed_topo = xrealloc(NULL, (rt->meta.n + 1) * sizeof *rt->removed_topo);
@@ -475,8 +500,11 @@ static void on_prepare(uv_prepare_t *h)
 static void on_sync_timer(uv_timer_t *h)
 {
     struct runtime *rt = h->data;
+    double t0 = mono_s();
 
-    if (journal_sync(rt->journal) != 0) {
+    if (journal_sync(rt->journal) == 0) {
+        histogram_observe(&rt->fsync_seconds, mono_s() - t0);
+    } else {
         rt->failed = true;
         uv_stop(rt->loop);
     }

@@ -30,6 +30,7 @@
 #include "actor.h"
 #include "journal.h"
 #include "meta.h"
+#include "metrics.h"
 #include "rng.h"
 #include "topology.h"
 
@@ -116,6 +117,9 @@ struct runtime {
     /* figures */
     uint64_t delivered, journaled, commits;
     size_t mailbox_max;
+#define RT_MSG_KINDS 16   /* indexed by Msg kind_case % RT_MSG_KINDS */
+    uint64_t handled_by_kind[RT_MSG_KINDS], journaled_by_kind[RT_MSG_KINDS];
+    struct histogram commit_seconds, batch_entries, fsync_seconds;
     struct {
         uint64_t entries, deliveries, pending, total_entries;
         double seconds;

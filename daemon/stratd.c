@@ -23,6 +23,7 @@
 #include "journal.h"
 #include "log.h"
 #include "meta.h"
+#include "metrics.h"
 #include "rebuild.h"
 #include "runtime.h"
 #include "stratd.h"
@@ -33,6 +34,7 @@ struct daemon {
     struct journal *journal;
     struct runtime rt;
     struct control control;
+    struct metrics metrics;
     uv_loop_t *loop;
     uv_signal_t sigterm, sigint;
     uv_timer_t watchdog;
@@ -267,6 +269,11 @@ static int run(struct daemon *d, bool accept_drift)
         log_error("%s", err);
         return EXIT_RUNTIME;
     }
+    if (metrics_start(&d->metrics, d->loop, d->topo.metrics_listen, &d->rt,
+                      err, sizeof err) != 0) {
+        log_error("%s", err);
+        return EXIT_RUNTIME;
+    }
 
     log_info("stratd %s: %zu actors, journal %s (%" PRIu64 " entries, fsync %s)",
              STRATD_VERSION, d->rt.n_actors, d->topo.journal_path, d->rt.backlog_lsn,
@@ -384,6 +391,7 @@ int stratd_main(int argc, char **argv, const struct actor_kind *const *extra_kin
 
     if (d.loop) {
         control_stop(&d.control);
+        metrics_stop(&d.metrics);
         if (d.rt.phase == PHASE_LIVE || d.rt.phase == PHASE_STOPPING)
             runtime_close_handles(&d.rt);
         uv_walk(d.loop, close_walk, NULL);
