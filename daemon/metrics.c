@@ -231,7 +231,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     }
     c->len += (size_t)n;
     c->head[c->len] = '\0';
-    if (strstr(c->head, "\r\n\r\n") || strstr(c->head, "\n\n"))
+    if (memchr(c->head, '\0', c->len))
+        reply(c, "400 Bad Request", "text/plain", text("bad request\n"));
+    else if (strstr(c->head, "\r\n\r\n") || strstr(c->head, "\n\n"))
         answer(c);
     else if (c->len >= MAX_HEAD - 1)
         reply(c, "431 Request Header Fields Too Large", "text/plain", text("too large\n"));
