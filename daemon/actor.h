@@ -102,6 +102,8 @@ uint64_t actor_rand_below(struct actor *a, uint64_t n);  /* in [0, n) */
 
 actor_ref actor_self(const struct actor *a);
 const char *actor_id(const struct actor *a);
+/* The YAML id of actor r ("stratd" for ACTOR_REF_NONE), for logs. */
+const char *actor_id_of(const struct actor *a, actor_ref r);
 const void *actor_params(const struct actor *a);
 /* A 64-bit key of actor r that is the same in every run (derived from its
  * uuid): what digests must hash instead of an actor_ref, which is only an

@@ -59,6 +59,11 @@ bool actor_replaying(const struct actor *a) { return a->rt->replaying; }
 bool actor_live(const struct actor *a) { return a->live; }
 int64_t service_wall_ns(void) { return clock_wall_ns(); }
 
+const char *actor_id_of(const struct actor *a, actor_ref r)
+{
+    return r < a->rt->n_all ? a->rt->actors[r].topo->id : "stratd";
+}
+
 uint64_t actor_stable_key(const struct actor *a, actor_ref r)
 {
     if (r >= a->rt->n_all)

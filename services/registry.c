@@ -3,9 +3,13 @@
 
 extern const struct actor_kind timer_kind;
 extern const struct actor_kind synthetic_feed_kind;
+extern const struct actor_kind feed_kind;
+extern const struct actor_kind orders_kind;
 
 const struct actor_kind *const service_kinds[] = {
     &timer_kind,
     &synthetic_feed_kind,
+    &feed_kind,
+    &orders_kind,
     NULL,
 };

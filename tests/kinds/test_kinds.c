@@ -11,6 +11,9 @@
  *            target handled it (a journaled, unhandled message).
  *   relay    counts Pokes and passes each on to its sink, value + 1.
  *   sink     counts Pokes and sums their values.
+ *   trader   every `every` ticks sends a marketable IOC order (side flips
+ *            with the position's sign, qty 1-3 from its rng); its position
+ *            comes only from fills. It trades steadily, for order tests.
  *
  * $STRATD_TEST_FAIL_COMMIT_AFTER=N makes the journal's commit after N
  * successful ones fail like an I/O error (journal_inject_fault).
@@ -208,8 +211,94 @@ static const struct actor_kind sink_kind = {
     .stats = poke_stats,
 };
 
+/* --- trader ------------------------------------------------------------------ */
+
+struct trader_params {
+    actor_ref feed, orders;
+    char *symbol;
+    int64_t every;
+};
+
+struct trader_state {
+    uint64_t ticks, orders, fills, rejects, acks, cancels;
+    int64_t position;
+};
+
+static void trader_on_start(struct actor *a, void *state)
+{
+    const struct trader_params *p = actor_params(a);
+    (void)state;
+    actor_subscribe(a, p->feed, p->symbol);
+}
+
+static void trader_on_message(struct actor *a, void *state, const struct msg *m)
+{
+    const struct trader_params *p = actor_params(a);
+    struct trader_state *s = state;
+
+    if (m->body->kind_case == STRATD__MSG__KIND_TICK) {
+        const Stratd__Tick *t = m->body->tick;
+        Stratd__OrderRequest r = STRATD__ORDER_REQUEST__INIT;
+        Stratd__Msg om = STRATD__MSG__INIT;
+        if (++s->ticks % (uint64_t)p->every != 0 || t->bid <= 0 || t->ask <= 0)
+            return;
+        r.symbol = p->symbol;
+        r.side = s->position > 0 ? STRATD__SIDE__SELL : STRATD__SIDE__BUY;
+        r.price = r.side == STRATD__SIDE__BUY ? t->ask : t->bid;
+        r.qty = 1 + (int64_t)actor_rand_below(a, 3);
+        r.tag = s->orders;
+        r.ioc = true;
+        om.kind_case = STRATD__MSG__KIND_ORDER_REQUEST;
+        om.order_request = &r;
+        actor_send(a, p->orders, &om);
+        s->orders++;
+    } else if (m->body->kind_case == STRATD__MSG__KIND_ORDER_EVENT) {
+        const Stratd__OrderEvent *ev = m->body->order_event;
+        switch (ev->kind) {
+        case STRATD__ORDER_EVENT__KIND__FILL:
+            s->fills++;
+            s->position += (ev->side == STRATD__SIDE__BUY ? 1 : -1) * ev->qty;
+            break;
+        case STRATD__ORDER_EVENT__KIND__REJECT: s->rejects++; break;
+        case STRATD__ORDER_EVENT__KIND__ACK: s->acks++; break;
+        case STRATD__ORDER_EVENT__KIND__CANCELED: s->cancels++; break;
+        default: break;
+        }
+    }
+}
+
+static void trader_stats(const void *state, struct json *out)
+{
+    const struct trader_state *s = state;
+    json_kv_int(out, "position", s->position);
+    json_kv_uint(out, "ticks", s->ticks);
+    json_kv_uint(out, "orders", s->orders);
+    json_kv_uint(out, "fills", s->fills);
+    json_kv_uint(out, "acks", s->acks);
+    json_kv_uint(out, "rejects", s->rejects);
+    json_kv_uint(out, "cancels", s->cancels);
+}
+
+static const struct param_def trader_params[] = {
+    {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", offsetof(struct trader_params, feed), NULL},
+    {"orders", PARAM_REF, PARAM_REQUIRED, 0, 0, "orders", offsetof(struct trader_params, orders), NULL},
+    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, offsetof(struct trader_params, symbol), NULL},
+    {"every", PARAM_INT, 0, 1, 1000000, NULL, offsetof(struct trader_params, every), "10"},
+    {NULL},
+};
+
+static const struct actor_kind trader_kind = {
+    .name = "trader",
+    .params = trader_params,
+    .params_size = sizeof(struct trader_params),
+    .state_size = sizeof(struct trader_state),
+    .on_start = trader_on_start,
+    .on_message = trader_on_message,
+    .stats = trader_stats,
+};
+
 static const struct actor_kind *const test_kinds[] = {
-    &drifter_kind, &kicker_kind, &relay_kind, &sink_kind, NULL,
+    &drifter_kind, &kicker_kind, &relay_kind, &sink_kind, &trader_kind, NULL,
 };
 
 int main(int argc, char **argv)
