@@ -1,0 +1,428 @@
+/*
+ * main.c — exsim, the exchange simulator: command line, the loop and its
+ * timers, signals.
+ *
+ * Timers: `tick` publishes what is due at --rate (publication time decides
+ * only when a tick goes out, never what it contains), `house` sends
+ * heartbeats and ends drained connections, `report` rewrites --report.
+ * A prepare handle runs session_flush right before the loop blocks, so all
+ * that one iteration produced leaves in one write per connection.
+ *
+ * Exit: 0 after SIGTERM/SIGINT (report written), 1 when it cannot start
+ * (port taken ...), 2 on bad arguments or a bad --csv file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exsim.h"
+
+#define MAX_SYMBOLS 1024
+#define TICK_BATCH 10000       /* ticks per timer firing, at most */
+#define HOUSE_MS 100
+#define REPORT_MS 500
+
+static const char usage[] =
+"usage: exsim --md-port P --order-port Q --seed S --symbols A,B [options]\n"
+"\n"
+"An exchange simulator for stratd: market data and order entry over TCP\n"
+"(length-prefixed protobuf frames, proto/wire.proto), a price-time-priority\n"
+"matching engine per symbol, and a seeded market model whose simulated\n"
+"participants trade with client orders.\n"
+"\n"
+"  --md-port P        market-data port (0: any free port, see the log)\n"
+"  --order-port Q     order-entry port (0: any free port, see the log)\n"
+"  --seed S           seed of the market model (default 1): the same seed and\n"
+"                     symbols publish the same ticks, whatever clients do\n"
+"  --symbols A,B      the symbols traded, each 1-32 characters of [A-Z0-9._-]\n"
+"  --ticks N          publish N ticks in all, then stop publishing; the\n"
+"                     exchange keeps serving (default: no limit)\n"
+"  --rate R           ticks per second over all symbols (default 1000)\n"
+"  --csv FILE         publish the ticks of FILE instead of the model, in file\n"
+"                     order, one per line: symbol,bid,ask,last,size\n"
+"                     (integers: price units and lots; size is the quantity\n"
+"                     traded at last since the symbol's previous line, 0 for\n"
+"                     none). Lines starting with '#', blank lines and a\n"
+"                     header line starting with \"symbol\" are skipped. Every\n"
+"                     symbol must be in --symbols; publishing stops at the end\n"
+"  --report FILE      keep FILE as a JSON summary, rewritten atomically every\n"
+"                     500 ms and at exit: ticks_published, orders, resends,\n"
+"                     accounts (positions), order_ids, ...\n"
+"  --bind ADDR        address to listen on (default 127.0.0.1)\n"
+"  --heartbeat-ms MS  heartbeat on connections idle for MS ms (default 500,\n"
+"                     0: none)\n"
+"  --help             this text\n"
+"\n"
+"Exit status: 0 after SIGTERM or SIGINT, 1 when it cannot start, 2 on bad\n"
+"arguments.\n";
+
+void exsim_log(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    fprintf(stderr, "exsim: %s\n", line);
+}
+
+int64_t exsim_wall_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- command line */
+
+static int bad_arg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_arg(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("exsim: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see exsim --help)\n", stderr);
+    return -1;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    if (*s < '0' || *s > '9')
+        return bad_arg("%s: '%s' is not a non-negative integer", opt, s);
+    v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return bad_arg("%s: '%s' is not an integer in [0, %" PRIu64 "]", opt, s, max);
+    *out = v;
+    return 0;
+}
+
+static int parse_symbols(struct exsim_config *c, char *list)
+{
+    char *save = NULL, *tok;
+
+    c->symbols = calloc(MAX_SYMBOLS, sizeof *c->symbols);
+    if (!c->symbols)
+        return bad_arg("--symbols: out of memory");
+    for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (!wire_symbol_ok(tok))
+            return bad_arg("--symbols: '%s': %s", tok, wire_strerror(WIRE_E_BADSYMBOL));
+        for (size_t i = 0; i < c->n_sym; i++)
+            if (strcmp(c->symbols[i], tok) == 0)
+                return bad_arg("--symbols: '%s' given twice", tok);
+        if (c->n_sym == MAX_SYMBOLS)
+            return bad_arg("--symbols: more than %d symbols", MAX_SYMBOLS);
+        c->symbols[c->n_sym++] = tok;
+    }
+    if (c->n_sym == 0)
+        return bad_arg("--symbols: no symbol given");
+    return 0;
+}
+
+/* 0, 1 for --help, -1 on a bad argument (already reported). */
+static int parse_args(struct exsim_config *c, int argc, char **argv)
+{
+    enum { O_MD = 256, O_ORDER, O_SEED, O_SYMBOLS, O_TICKS, O_RATE, O_CSV,
+           O_REPORT, O_BIND, O_HB, O_HELP };
+    static const struct option opts[] = {
+        { "md-port", required_argument, NULL, O_MD },
+        { "order-port", required_argument, NULL, O_ORDER },
+        { "seed", required_argument, NULL, O_SEED },
+        { "symbols", required_argument, NULL, O_SYMBOLS },
+        { "ticks", required_argument, NULL, O_TICKS },
+        { "rate", required_argument, NULL, O_RATE },
+        { "csv", required_argument, NULL, O_CSV },
+        { "report", required_argument, NULL, O_REPORT },
+        { "bind", required_argument, NULL, O_BIND },
+        { "heartbeat-ms", required_argument, NULL, O_HB },
+        { "help", no_argument, NULL, O_HELP },
+        { NULL, 0, NULL, 0 },
+    };
+    bool md = false, order = false;
+    uint64_t v;
+    char *end;
+    int o;
+
+    memset(c, 0, sizeof *c);
+    c->bind = "127.0.0.1";
+    c->seed = 1;
+    c->rate = 1000;
+    c->heartbeat_ms = 500;
+    opterr = 0;
+    while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (o) {
+        case O_MD:
+        case O_ORDER:
+            if (parse_u64(o == O_MD ? "--md-port" : "--order-port", optarg, 65535, &v) < 0)
+                return -1;
+            *(o == O_MD ? &c->md_port : &c->order_port) = (int)v;
+            *(o == O_MD ? &md : &order) = true;
+            break;
+        case O_SEED:
+            if (parse_u64("--seed", optarg, UINT64_MAX, &c->seed) < 0)
+                return -1;
+            break;
+        case O_SYMBOLS:
+            if (c->symbols)
+                return bad_arg("--symbols given twice");
+            if (parse_symbols(c, optarg) < 0)
+                return -1;
+            break;
+        case O_TICKS:
+            if (parse_u64("--ticks", optarg, UINT64_MAX, &c->ticks) < 0)
+                return -1;
+            c->ticks_set = true;
+            break;
+        case O_RATE:
+            errno = 0;
+            c->rate = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !isfinite(c->rate) ||
+                c->rate <= 0 || c->rate > 1e7)
+                return bad_arg("--rate: '%s' is not a number in (0, 1e7]", optarg);
+            break;
+        case O_CSV:
+            c->csv = optarg;
+            break;
+        case O_REPORT:
+            if (!*optarg)
+                return bad_arg("--report: empty file name");
+            c->report = optarg;
+            break;
+        case O_BIND: {
+            struct sockaddr_in a4;
+            struct sockaddr_in6 a6;
+            if (uv_ip4_addr(optarg, 0, &a4) != 0 && uv_ip6_addr(optarg, 0, &a6) != 0)
+                return bad_arg("--bind: '%s' is not an IPv4 or IPv6 address", optarg);
+            c->bind = optarg;
+            break;
+        }
+        case O_HB:
+            if (parse_u64("--heartbeat-ms", optarg, 3600000, &v) < 0)
+                return -1;
+            c->heartbeat_ms = (int64_t)v;
+            break;
+        case O_HELP:
+            return 1;
+        case ':':
+            return bad_arg("%s needs a value", argv[optind - 1]);
+        default:
+            return bad_arg("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return bad_arg("unexpected argument '%s'", argv[optind]);
+    if (!md || !order || !c->symbols)
+        return bad_arg("--md-port, --order-port and --symbols are required");
+    if (md && order && c->md_port == c->order_port && c->md_port != 0)
+        return bad_arg("--md-port and --order-port must differ");
+    return 0;
+}
+
+/* ---- publishing */
+
+static int history_push(struct exsim_history *h, const struct exsim_tick *t)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 1024;
+        struct exsim_tick *p = realloc(h->t, cap * sizeof *p);
+        if (!p)
+            return -1;
+        h->t = p;
+        h->cap = cap;
+    }
+    h->t[h->n++] = *t;
+    return 0;
+}
+
+static void generator_stop(struct exsim *s, const char *why)
+{
+    if (s->gen_done)
+        return;
+    s->gen_done = true;
+    uv_timer_stop(&s->tick_timer);
+    exsim_log("published %" PRIu64 " ticks, %s; still serving", s->published, why);
+}
+
+/* Publish one tick. false when the source is exhausted or memory is out. */
+static bool publish_one(struct exsim *s)
+{
+    struct mdgen_tick t;
+    struct exsim_tick rec;
+
+    if (!mdgen_next(&s->gen, &t)) {
+        generator_stop(s, "end of the CSV file");
+        return false;
+    }
+    rec.bid = t.bid;
+    rec.ask = t.ask;
+    rec.last = t.last;
+    rec.size = t.size;
+    rec.time_ns = EXSIM_EPOCH_NS +
+                  (int64_t)((long double)s->published * 1e9L / (long double)s->cfg.rate);
+    if (history_push(&s->hist[t.sym], &rec) < 0) {
+        exsim_log("tick history: out of memory");
+        generator_stop(s, "out of memory");
+        return false;
+    }
+    s->published++;
+    if (exch_sim_update(&s->exch, t.sym, t.bids, t.n_bids, t.asks, t.n_asks,
+                        t.aggressor, t.last, t.size, exsim_wall_ns()) < 0)
+        exsim_log("exchange: out of memory mirroring %s", s->exch.sym[t.sym].name);
+    return true;
+}
+
+static void on_tick_timer(uv_timer_t *timer)
+{
+    struct exsim *s = timer->data;
+    uint64_t elapsed = uv_hrtime() - s->start_hr;
+    uint64_t due = (uint64_t)((long double)elapsed * (long double)s->cfg.rate / 1e9L) + 1;
+    unsigned n = 0;
+
+    if (s->cfg.ticks_set && due > s->cfg.ticks)
+        due = s->cfg.ticks;
+    while (s->published < due && n++ < TICK_BATCH && publish_one(s))
+        ;
+    if (s->cfg.ticks_set && s->published >= s->cfg.ticks)
+        generator_stop(s, "the --ticks limit");
+}
+
+/* ---- the rest of the loop */
+
+static void on_house_timer(uv_timer_t *t)
+{
+    session_housekeeping(t->data);
+}
+
+static void on_report_timer(uv_timer_t *t)
+{
+    report_write(t->data);
+}
+
+static void on_flush(uv_prepare_t *p)
+{
+    session_flush(p->data);
+}
+
+static void close_handle(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    struct exsim *s = sig->data;
+
+    if (s->stopping)
+        return;
+    s->stopping = true;
+    exsim_log("%s: stopping after %" PRIu64 " ticks, %" PRIu64 " orders",
+              signum == SIGTERM ? "SIGTERM" : "SIGINT", s->published, s->exch.orders);
+    session_flush(s);
+    report_write(s);
+    session_close_all(s);
+    uv_walk(s->loop, close_handle, NULL);
+}
+
+static int start(struct exsim *s)
+{
+    uint64_t period = (uint64_t)(1000.0 / s->cfg.rate);
+    int err;
+
+    if (session_listen(s) < 0)
+        return -1;
+    s->tick_timer.data = s->house_timer.data = s->report_timer.data = s;
+    s->flush.data = s->sigterm.data = s->sigint.data = s;
+    uv_timer_init(s->loop, &s->tick_timer);
+    uv_timer_init(s->loop, &s->house_timer);
+    uv_timer_init(s->loop, &s->report_timer);
+    uv_prepare_init(s->loop, &s->flush);
+    uv_signal_init(s->loop, &s->sigterm);
+    uv_signal_init(s->loop, &s->sigint);
+    if ((err = uv_signal_start(&s->sigterm, on_signal, SIGTERM)) < 0 ||
+        (err = uv_signal_start(&s->sigint, on_signal, SIGINT)) < 0) {
+        exsim_log("uv_signal_start: %s", uv_strerror(err));
+        return -1;
+    }
+    uv_prepare_start(&s->flush, on_flush);
+    uv_timer_start(&s->house_timer, on_house_timer, HOUSE_MS, HOUSE_MS);
+    if (s->cfg.report)
+        uv_timer_start(&s->report_timer, on_report_timer, REPORT_MS, REPORT_MS);
+
+    exsim_log("listening md=%s:%d orders=%s:%d, %zu symbol(s), %s, rate %g/s, ticks %s",
+              s->cfg.bind, s->cfg.md_port, s->cfg.bind, s->cfg.order_port,
+              s->cfg.n_sym, s->cfg.csv ? "ticks from CSV" : "seeded model",
+              s->cfg.rate, s->cfg.ticks_set ? "limited" : "unlimited");
+    s->start_hr = uv_hrtime();
+    if (s->cfg.ticks_set && s->cfg.ticks == 0)
+        generator_stop(s, "the --ticks limit");
+    else
+        uv_timer_start(&s->tick_timer, on_tick_timer, 0, period ? period : 1);
+    report_write(s);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static struct exsim sim;
+    struct exsim *s = &sim;
+    char err[512];
+    int rc;
+
+    rc = parse_args(&s->cfg, argc, argv);
+    if (rc != 0) {
+        if (rc > 0)
+            fputs(usage, stdout);
+        return rc > 0 ? 0 : 2;
+    }
+    if (s->cfg.csv) {
+        if (mdgen_init_csv(&s->gen, s->cfg.csv, s->cfg.symbols, s->cfg.n_sym,
+                           err, sizeof err) < 0) {
+            fprintf(stderr, "exsim: --csv: %s\n", err);
+            return 2;
+        }
+    } else if (mdgen_init_model(&s->gen, s->cfg.seed, s->cfg.symbols, s->cfg.n_sym) < 0) {
+        exsim_log("market model: out of memory");
+        return 1;
+    }
+    s->hist = calloc(s->cfg.n_sym, sizeof *s->hist);
+    if (!s->hist || exch_init(&s->exch, s->cfg.symbols, s->cfg.n_sym, NULL, NULL) < 0) {
+        exsim_log("exchange: out of memory");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    s->loop = uv_default_loop();
+    rc = start(s) < 0 ? 1 : 0;
+    if (rc != 0)
+        uv_walk(s->loop, close_handle, NULL);
+    uv_run(s->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(s->loop) != 0)
+        exsim_log("uv_loop_close: handles still open");
+
+    for (size_t i = 0; i < s->cfg.n_sym; i++)
+        free(s->hist[i].t);
+    free(s->hist);
+    exch_release(&s->exch);
+    mdgen_release(&s->gen);
+    free(s->cfg.symbols);
+    return rc;
+}

@@ -1,0 +1,103 @@
+/*
+ * report.c — the --report file: a JSON snapshot of what the exchange did,
+ * rewritten atomically (temp file + rename) so a reader never sees half a
+ * file. Names need no escaping: symbols and accounts are restricted to
+ * [A-Za-z0-9._-] by the codec.
+ *
+ *   {"ticks_published": N, "orders": N, "resends": N, "rejects": N,
+ *    "fills": N, "cancels": N, "generator_done": B,
+ *    "md_clients": N, "order_clients": N,
+ *    "ticks": {"SYMBOL": last_seq},
+ *    "accounts": {"ACCOUNT": {"SYMBOL": signed_position}},
+ *    "order_ids": {"ACCOUNT": [client_order_id, ...]},   (in arrival order)
+ *    "session_seq": {"ACCOUNT": last_session_seq}}
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "exsim.h"
+
+static void write_json(FILE *f, const struct exsim *s)
+{
+    const struct exch *x = &s->exch;
+
+    fprintf(f, "{\"ticks_published\": %" PRIu64 ", \"orders\": %" PRIu64
+               ", \"resends\": %" PRIu64 ", \"rejects\": %" PRIu64
+               ", \"fills\": %" PRIu64 ", \"cancels\": %" PRIu64
+               ", \"generator_done\": %s, \"md_clients\": %u, \"order_clients\": %u",
+            s->published, x->orders, x->resends, x->rejects, x->fills, x->cancels,
+            s->gen_done ? "true" : "false", s->md_clients, s->order_clients);
+
+    fputs(",\n \"ticks\": {", f);
+    for (size_t i = 0; i < x->n_sym; i++)
+        fprintf(f, "%s\"%s\": %zu", i ? ", " : "", x->sym[i].name, s->hist[i].n);
+
+    fputs("},\n \"accounts\": {", f);
+    for (size_t k = 0; k < x->n_acct; k++) {
+        const struct exch_account *a = x->acct[k];
+        fprintf(f, "%s\"%s\": {", k ? ", " : "", a->name);
+        for (size_t i = 0; i < x->n_sym; i++)
+            fprintf(f, "%s\"%s\": %" PRId64, i ? ", " : "", x->sym[i].name,
+                    a->position[i]);
+        fputc('}', f);
+    }
+
+    fputs("},\n \"order_ids\": {", f);
+    for (size_t k = 0; k < x->n_acct; k++) {
+        const struct exch_account *a = x->acct[k];
+        fprintf(f, "%s\"%s\": [", k ? ", " : "", a->name);
+        for (size_t i = 0; i < a->n_orders; i++)
+            fprintf(f, "%s%" PRIu64, i ? ", " : "", a->orders[i]->client_order_id);
+        fputc(']', f);
+    }
+
+    fputs("},\n \"session_seq\": {", f);
+    for (size_t k = 0; k < x->n_acct; k++)
+        fprintf(f, "%s\"%s\": %zu", k ? ", " : "", x->acct[k]->name,
+                x->acct[k]->n_reports);
+    fputs("}}\n", f);
+}
+
+int report_write(struct exsim *s)
+{
+    static int last_errno;          /* log a failing reason once, not per second */
+    char tmp[4096];
+    FILE *f;
+    const char *call = "fopen";
+    int err = 0;
+
+    if (!s->cfg.report)
+        return 0;
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", s->cfg.report, (long)getpid());
+    f = fopen(tmp, "w");
+    if (f) {
+        errno = 0;
+        write_json(f, s);
+        call = "write";
+        if (fflush(f) != 0 || ferror(f))
+            err = errno ? errno : EIO;
+        if (fclose(f) != 0 && !err) {
+            call = "fclose";
+            err = errno;
+        }
+        if (!err && rename(tmp, s->cfg.report) != 0) {
+            call = "rename";
+            err = errno;
+        }
+        if (err)
+            unlink(tmp);
+    } else {
+        err = errno;
+    }
+    if (err) {
+        if (err != last_errno)
+            exsim_log("report %s: %s: %s", s->cfg.report, call, strerror(err));
+        last_errno = err;
+        return -1;
+    }
+    last_errno = 0;
+    return 0;
+}
