@@ -18,7 +18,7 @@ OPT     ?= -O2
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow \
            -Wstrict-prototypes -Wno-missing-field-initializers \
            $(if $(filter 1,$(DEVELOPER)),-Werror) -MMD -MP \
-           -Idaemon -I$(BUILD)/gen $(EXTRA_CFLAGS)
+           -Idaemon -Iservices -I$(BUILD)/gen $(EXTRA_CFLAGS)
 LDFLAGS := $(EXTRA_LDFLAGS)
 LIBS    := -lrocksdb -luv -lyaml -lprotobuf-c -lsystemd -lpthread -lm
 ifeq ($(SANITIZE),1)

@@ -33,6 +33,7 @@
 #include "conn.h"
 #include "hash.h"
 #include "json.h"
+#include "orders.h"
 #include "service.h"
 
 #define SYMBOL_MAX 32
@@ -195,13 +196,11 @@ static void queue_flush(struct orders_state *s)
 static void on_order_request(struct orders_state *s, const struct msg *m)
 {
     const Stratd__OrderRequest *r = m->body->order_request;
-    uint64_t coid = hash_u64(actor_stable_key(s->self, m->sender), m->lsn) >> 1;
+    uint64_t coid = orders_client_order_id(actor_stable_key(s->self, m->sender), m->lsn);
     const char *reason;
     char why[160];
     struct order *o;
 
-    if (coid == 0)
-        coid = 1;
     if ((reason = pre_trade_check(s, r, why, sizeof why))) {
         s->rejected++;
         actor_log(s->self, LOG_WARN, "order from %s rejected: %s",

@@ -25,7 +25,9 @@
 
 #include "journal.h"
 #include "json.h"
+#include "hash.h"
 #include "meta.h"
+#include "orders.h"
 #include "pbjson.h"
 #include "topology.h"
 
@@ -170,6 +172,9 @@ static int journal_dump(const char *path, const char *actor_id,
                 pbjson_message(&js, &e->msg->base);
             else
                 json_null(&js);
+            if (s && e->msg && e->msg->kind_case == STRATD__MSG__KIND_ORDER_REQUEST)
+                json_kv_uint(&js, "client_order_id",
+                             orders_client_order_id(hash_bytes(HASH_SEED, s->uuid, 16), lsn));
             json_obj_end(&js);
             puts(js.buf);
             json_release(&js);
