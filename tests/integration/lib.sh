@@ -83,3 +83,47 @@ kill9() { kill -9 "$1" 2>/dev/null; wait "$1" 2>/dev/null; true; }
 
 # digests SOCK: sorted [{id, digest}]
 digests() { actors_json "$1" | jq -c '[.[] | {id, digest}] | sort_by(.id)'; }
+
+# start_exsim NAME ARGS...: exsim on two free ports (MD_PORT, ORDER_PORT),
+# report in $T/NAME.report.json, log in $T/NAME.exsim.log; sets EXSIM_PID.
+start_exsim() {
+  local name=$1; shift
+  MD_PORT=$(free_port); ORDER_PORT=$(free_port)
+  "$BIN/exsim" --md-port "$MD_PORT" --order-port "$ORDER_PORT" --report "$T/$name.report.json" "$@" \
+    >"$T/$name.exsim.log" 2>&1 &
+  EXSIM_PID=$!
+  PIDS+=("$EXSIM_PID")
+  wait_until 10 grep -q "listening" "$T/$name.exsim.log"
+}
+
+# report_field NAME JQ: a field of exsim's --report file
+report_field() { jq -r "$2" "$T/$1.report.json" 2>/dev/null; }
+
+# start_proxy LISTEN_PORT TARGET_PORT: a TCP relay (the "connection side"
+# a test can cut); sets PROXY_PID.
+start_proxy() {
+  python3 - "$1" "$2" <<'PY' &
+import socket, sys, threading
+lp, tp = int(sys.argv[1]), int(sys.argv[2])
+srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", lp)); srv.listen(8)
+def pipe(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError: pass
+    for s in (a, b):
+        try: s.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+while True:
+    c, _ = srv.accept()
+    u = socket.create_connection(("127.0.0.1", tp))
+    threading.Thread(target=pipe, args=(c, u), daemon=True).start()
+    threading.Thread(target=pipe, args=(u, c), daemon=True).start()
+PY
+  PROXY_PID=$!
+  PIDS+=("$PROXY_PID")
+  wait_until 5 python3 -c "import socket; socket.create_connection(('127.0.0.1', $1)).close()" 2>/dev/null
+}
