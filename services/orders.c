@@ -377,6 +377,7 @@ static void flush(struct orders_state *s)
             no.type = o->price > 0 ? STRATD__WIRE__ORD_TYPE__LIMIT : STRATD__WIRE__ORD_TYPE__MARKET;
             no.price = o->price;
             no.qty = o->qty;
+            no.tag = o->tag;
             no.tif = o->ioc || o->price == 0 ? STRATD__WIRE__TIF__IOC : STRATD__WIRE__TIF__GTC;
             f.body_case = STRATD__WIRE__FRAME__BODY_NEW_ORDER;
             f.new_order = &no;

@@ -14,6 +14,9 @@
  *   trader   every `every` ticks sends a marketable IOC order (side flips
  *            with the position's sign, qty 1-3 from its rng); its position
  *            comes only from fills. It trades steadily, for order tests.
+ *   echo     answers every tick with an IOC order far from the market (it
+ *            never fills) tagged with the tick's seq: the tick-to-order
+ *            latency benchmark's strategy.
  *
  * $STRATD_TEST_FAIL_COMMIT_AFTER=N makes the journal's commit after N
  * successful ones fail like an I/O error (journal_inject_fault).
@@ -297,8 +300,52 @@ static const struct actor_kind trader_kind = {
     .stats = trader_stats,
 };
 
+/* --- echo ------------------------------------------------------------------- */
+
+static void echo_on_message(struct actor *a, void *state, const struct msg *m)
+{
+    const struct trader_params *p = actor_params(a);
+    struct trader_state *s = state;
+    Stratd__OrderRequest r = STRATD__ORDER_REQUEST__INIT;
+    Stratd__Msg om = STRATD__MSG__INIT;
+    const Stratd__Tick *t;
+
+    if (m->body->kind_case == STRATD__MSG__KIND_ORDER_EVENT) {
+        s->acks += m->body->order_event->kind == STRATD__ORDER_EVENT__KIND__ACK;
+        s->cancels += m->body->order_event->kind == STRATD__ORDER_EVENT__KIND__CANCELED;
+        s->rejects += m->body->order_event->kind == STRATD__ORDER_EVENT__KIND__REJECT;
+        return;
+    }
+    if (m->body->kind_case != STRATD__MSG__KIND_TICK)
+        return;
+    t = m->body->tick;
+    s->ticks++;
+    if (t->bid <= 0 || strcmp(t->symbol, p->symbol) != 0)
+        return;
+    r.symbol = p->symbol;
+    r.side = STRATD__SIDE__BUY;
+    r.price = t->bid / 2 > 0 ? t->bid / 2 : 1;
+    r.qty = 1;
+    r.tag = t->seq;
+    r.ioc = true;
+    om.kind_case = STRATD__MSG__KIND_ORDER_REQUEST;
+    om.order_request = &r;
+    actor_send(a, p->orders, &om);
+    s->orders++;
+}
+
+static const struct actor_kind echo_kind = {
+    .name = "echo",
+    .params = trader_params,
+    .params_size = sizeof(struct trader_params),
+    .state_size = sizeof(struct trader_state),
+    .on_start = trader_on_start,
+    .on_message = echo_on_message,
+    .stats = trader_stats,
+};
+
 static const struct actor_kind *const test_kinds[] = {
-    &drifter_kind, &kicker_kind, &relay_kind, &sink_kind, &trader_kind, NULL,
+    &drifter_kind, &kicker_kind, &relay_kind, &sink_kind, &trader_kind, &echo_kind, NULL,
 };
 
 int main(int argc, char **argv)
