@@ -2,8 +2,10 @@
 #include "registry.h"
 
 extern const struct actor_kind probe_kind;
+extern const struct actor_kind sma_cross_kind;
 
 const struct actor_kind *const strategy_kinds[] = {
     &probe_kind,
+    &sma_cross_kind,
     NULL,
 };

@@ -1,29 +1,46 @@
 #!/usr/bin/env bash
-# make run: start stratd on config/demo.yaml in the foreground and print a
-# status line every few seconds. Ctrl-C stops it cleanly; running it again
-# shows the rebuild and continues from the same state.
+# make run: start the exchange simulator and stratd on config/demo.yaml in
+# the foreground, with stratd's log and a status table every few seconds.
+# Ctrl-C stops both cleanly; running it again shows the rebuild and the
+# strategies carry on from the same state (exsim keeps its own state in
+# build/demo/exsim.state).
 set -u
 cd "$(dirname "$0")/.."
 BIN=build/bin
 CONFIG=${CONFIG:-config/demo.yaml}
-SOCK=$(sed -nE 's/^control: *\{ *socket: *([^ }]+).*/\1/p' "$CONFIG")
-mkdir -p build/demo
+DEMO=build/demo
+SOCK=$DEMO/stratd.sock
+mkdir -p "$DEMO"
 
+for port in 7001 7002 9464; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    echo "run-demo: port $port is in use (another demo running?); stop it first" >&2
+    exit 1
+  fi
+done
+
+state_args=()
+"$BIN/exsim" --help 2>&1 | grep -q -- "--state" && state_args=(--state "$DEMO/exsim.state")
+"$BIN/exsim" --md-port 7001 --order-port 7002 --seed 42 --symbols BTCUSD,ETHUSD \
+  --rate 200 --report "$DEMO/exsim.json" "${state_args[@]}" 2>"$DEMO/exsim.log" &
+exsim=$!
 "$BIN/stratd" -c "$CONFIG" &
 pid=$!
 stop() { kill -TERM "$pid" 2>/dev/null; }
 trap stop INT TERM
+
 for _ in $(seq 1 100); do
-  [ -S "$SOCK" ] && "$BIN/stratctl" -s "$SOCK" status --json 2>/dev/null | grep -q '"phase":"live"' && break
+  "$BIN/stratctl" -s "$SOCK" status --json 2>/dev/null | grep -q '"phase":"live"' && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
 done
 while kill -0 "$pid" 2>/dev/null; do
-  if "$BIN/stratctl" -s "$SOCK" actors >/tmp/stratd-demo.$$ 2>/dev/null; then
-    printf '\n--- %s ---\n' "$(date +%T)"
-    cat /tmp/stratd-demo.$$
-  fi
-  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null && sleep 0.3; done
+  for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null && sleep 0.5; done
+  table=$("$BIN/stratctl" -s "$SOCK" actors 2>/dev/null) || continue
+  printf '\n--- %s  %s\n%s\n' "$(date +%T)" \
+    "$("$BIN/stratctl" -s "$SOCK" status --json 2>/dev/null |
+       sed -E 's/.*"lsn":([0-9]+).*"handled":([0-9]+).*/lsn \1, handled \2/')" "$table"
 done
-rm -f /tmp/stratd-demo.$$
-wait "$pid"
+wait "$pid"; rc=$?
+kill -TERM "$exsim" 2>/dev/null; wait "$exsim" 2>/dev/null
+exit $rc
