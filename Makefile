@@ -34,7 +34,7 @@ endif
 # Debian 12 packages the build, the tests and `make run` need.
 PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-dev \
             libyaml-dev libprotobuf-c-dev protobuf-c-compiler check \
-            libsubunit-dev libsystemd-dev jq python3 procps curl
+            libsubunit-dev libsystemd-dev jq python3 procps curl systemd
 
 PROTO   := $(wildcard proto/*.proto)
 GEN_C   := $(PROTO:proto/%.proto=$(BUILD)/gen/%.pb-c.c)
@@ -149,12 +149,13 @@ bench: all $(BENCH_BIN)
 # --- install (DESTDIR for staging, PREFIX for the binaries)
 PREFIX ?= /usr/local
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/stratd \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/stratd $(DESTDIR)/usr/share/doc/stratd \
 	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
 	install -m 0755 $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim $(DESTDIR)$(PREFIX)/bin/
 	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' systemd/stratd.service >$(DESTDIR)/lib/systemd/system/stratd.service
 	install -m 0644 systemd/stratd.sysusers $(DESTDIR)/usr/lib/sysusers.d/stratd.conf
 	install -m 0644 systemd/stratd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/stratd.conf
+	install -m 0644 README.md $(DESTDIR)/usr/share/doc/stratd/README.md
 	test -e $(DESTDIR)/etc/stratd/stratd.yaml || install -m 0644 config/stratd.yaml $(DESTDIR)/etc/stratd/stratd.yaml
 
 clean:
