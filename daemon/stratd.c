@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 
+#include "check.h"
 #include "control.h"
 #include "journal.h"
 #include "log.h"
@@ -68,19 +69,9 @@ static void usage(FILE *f)
             "exit: 0 clean stop, 1 runtime failure, 2 config error\n");
 }
 
-static const char *change_name(enum meta_change c)
-{
-    switch (c) {
-    case META_NEW:       return "new";
-    case META_UNCHANGED: return "unchanged";
-    case META_CHANGED:   return "changed";
-    default:             return "removed";
-    }
-}
-
-/* Print the relation of topology to journal; return the number of changed
- * actors (which a start refuses). */
-static size_t report_diff(const struct topology *t, const struct meta *m, bool verbose)
+/* Log how the topology relates to the journal; return the number of
+ * changed actors (which a start refuses). */
+static size_t report_diff(const struct topology *t, const struct meta *m)
 {
     struct meta_diff d;
     size_t changed;
@@ -88,55 +79,18 @@ static size_t report_diff(const struct topology *t, const struct meta *m, bool v
     meta_diff(m, t, &d);
     for (size_t i = 0; i < d.n; i++) {
         const struct meta_diff_item *it = &d.v[i];
-        if (it->change == META_CHANGED) {
+        if (it->change == META_CHANGED)
             log_error("%s:%d:%d: actor '%s' (%s): params changed since the journal "
                       "was written (%s); replay would break. Give it a new id to "
                       "start it fresh, or retire the old one with 'stratctl retire %s'",
                       t->file, it->line, it->col, it->id, it->kind, it->keys, it->id);
-        } else if (it->change == META_REMOVED) {
+        else if (it->change == META_REMOVED)
             log_warn("actor '%s' (%s) is in the journal but not in %s: its entries "
                      "stay in the journal", it->id, it->kind, t->file);
-        } else if (verbose) {
-            printf("%-10s %s (%s)\n", change_name(it->change), it->id, it->kind);
-        }
     }
     changed = d.changed;
     meta_diff_release(&d);
     return changed;
-}
-
-static int run_check(struct daemon *d)
-{
-    char err[1024];
-    struct meta m;
-    struct journal *j;
-    size_t changed;
-
-    if (!journal_exists(d->topo.journal_path)) {
-        printf("%s: ok, %zu actors; no journal yet at %s (all actors start fresh)\n",
-               d->topo.file, d->topo.n_actors, d->topo.journal_path);
-        return EXIT_OK;
-    }
-    j = journal_open(d->topo.journal_path, false, true, d->topo.fsync, err, sizeof err);
-    if (!j) {
-        log_error("%s", err);
-        return EXIT_RUNTIME;
-    }
-    if (meta_load(j, &m, err, sizeof err) != 0) {
-        log_error("%s", err);
-        journal_close(j);
-        return EXIT_RUNTIME;
-    }
-    changed = report_diff(&d->topo, &m, true);
-    meta_release(&m);
-    journal_close(j);
-    if (changed) {
-        fprintf(stderr, "%s: %zu actor(s) changed: a start would be refused\n",
-                d->topo.file, changed);
-        return EXIT_CONFIG;
-    }
-    printf("%s: ok, %zu actors, journal compatible\n", d->topo.file, d->topo.n_actors);
-    return EXIT_OK;
 }
 
 static int on_progress(void *arg, uint64_t done, uint64_t total)
@@ -250,7 +204,7 @@ static int run(struct daemon *d, bool accept_drift)
         log_error("%s", err);
         return EXIT_RUNTIME;
     }
-    if (report_diff(&d->topo, &m, false) > 0) {
+    if (report_diff(&d->topo, &m) > 0) {
         meta_release(&m);
         sd_notify(0, "STATUS=config error: actor params changed (see log)");
         return EXIT_CONFIG;
@@ -385,7 +339,7 @@ int stratd_main(int argc, char **argv, const struct actor_kind *const *extra_kin
     d.tty = isatty(STDERR_FILENO);
 
     if (check)
-        rc = run_check(&d);
+        rc = config_check(&d.topo, stdout);
     else
         rc = run(&d, accept_drift);
 

@@ -6,6 +6,7 @@
  *   stratctl [-s SOCK | -c FILE] actor ID
  *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]
  *   stratctl -j DIR  journal dump ...        (the journal directory itself)
+ *   stratctl config check FILE                (what a restart with FILE would do)
  *
  * Live commands talk to the daemon's control socket (-s, or control.socket
  * of the topology given with -c). `journal dump` reads the journal offline,
@@ -25,6 +26,7 @@
 
 #include "journal.h"
 #include "json.h"
+#include "check.h"
 #include "hash.h"
 #include "meta.h"
 #include "orders.h"
@@ -41,6 +43,7 @@ static void usage(FILE *f)
             "       stratctl [-s SOCK | -c FILE] actor ID\n"
             "       stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]\n"
             "       stratctl -j DIR journal dump [--actor ID] [--from LSN] [--limit N]\n"
+            "       stratctl config check FILE\n"
             "\n"
             "  -s SOCK   the daemon's control socket (default: control.socket of -c FILE,\n"
             "            else " DEFAULT_SOCKET ")\n"
@@ -242,6 +245,18 @@ int main(int argc, char **argv)
         } else {
             rc = journal_dump(journal ? journal : t.journal_path, actor_id,
                               from ? from : 1, limit);
+        }
+    } else if (strcmp(cmd, "config") == 0) {
+        struct topology nt = {0};
+        if (optind + 2 >= argc || strcmp(argv[optind + 1], "check") != 0) {
+            fprintf(stderr, "stratctl: usage: stratctl config check FILE\n");
+            rc = 2;
+        } else if (topology_load(&nt, argv[optind + 2], NULL, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            rc = 2;
+        } else {
+            rc = config_check(&nt, stdout);
+            topology_release(&nt);
         }
     } else if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "actors") == 0) &&
                optind + 1 == argc) {
