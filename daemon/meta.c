@@ -38,7 +38,7 @@ static void load_actor(void *arg, const uint8_t *k, size_t klen,
     Stratd__ActorMeta *am;
     struct meta_actor *a;
 
-    if (klen != 17 || k[0] != 'A')
+    if (!(klen == 17 && k[0] == 'A') && !(klen == 5 && k[0] == 'R'))
         return;
     am = stratd__actor_meta__unpack(NULL, vlen, v);
     if (!am || am->uuid.len != 16)
@@ -54,7 +54,7 @@ static void load_actor(void *arg, const uint8_t *k, size_t klen,
     a->kind = strdup(am->kind);
     a->params = strdup(am->params);
     a->params_hash = am->params_hash;
-    a->retired = am->retired;
+    a->retired = am->retired || k[0] == 'R';
     if (a->number > m->max_number)
         m->max_number = a->number;
 out:
@@ -112,7 +112,9 @@ int meta_load(struct journal *j, struct meta *m, char *err, size_t errlen)
     m->clean = v != NULL;
     free(v);
     journal_meta_scan(j, "A", 1, load_actor, m);
-    qsort(m->actors, m->n, sizeof *m->actors, by_number);
+    journal_meta_scan(j, "R", 1, load_actor, m);
+    if (m->n > 1)
+        qsort(m->actors, m->n, sizeof *m->actors, by_number);
     journal_meta_scan(j, "W", 1, load_u64, m);
     journal_meta_scan(j, "D", 1, load_u64, m);
     return 0;
@@ -132,7 +134,7 @@ void meta_release(struct meta *m)
 struct meta_actor *meta_find_uuid(const struct meta *m, const uint8_t uuid[16])
 {
     for (size_t i = 0; i < m->n; i++)
-        if (memcmp(m->actors[i].uuid, uuid, 16) == 0)
+        if (!m->actors[i].retired && memcmp(m->actors[i].uuid, uuid, 16) == 0)
             return &m->actors[i];
     return NULL;
 }
@@ -140,9 +142,41 @@ struct meta_actor *meta_find_uuid(const struct meta *m, const uint8_t uuid[16])
 struct meta_actor *meta_find_id(const struct meta *m, const char *id)
 {
     for (size_t i = 0; i < m->n; i++)
-        if (strcmp(m->actors[i].id, id) == 0)
+        if (!m->actors[i].retired && strcmp(m->actors[i].id, id) == 0)
             return &m->actors[i];
     return NULL;
+}
+
+void meta_retire(struct journal *j, const struct meta_actor *a)
+{
+    Stratd__ActorMeta am = STRATD__ACTOR_META__INIT;
+    uint8_t key[17], *buf;
+    size_t len;
+
+    am.uuid.data = (uint8_t *)a->uuid;
+    am.uuid.len = 16;
+    am.number = a->number;
+    am.id = a->id;
+    am.kind = a->kind;
+    am.params_hash = a->params_hash;
+    am.params = a->params;
+    am.retired = true;
+    len = stratd__actor_meta__get_packed_size(&am);
+    buf = malloc(len ? len : 1);
+    if (!buf)
+        abort();
+    stratd__actor_meta__pack(&am, buf);
+    key[0] = 'R';
+    put_be32(key + 1, a->number);
+    journal_meta_put(j, key, 5, buf, len);
+    free(buf);
+    key[0] = 'A';
+    memcpy(key + 1, a->uuid, 16);
+    journal_meta_delete(j, key, 17);
+    meta_delete_digest(j, a->number);
+    key[0] = 'W';
+    put_be32(key + 1, a->number);
+    journal_meta_delete(j, key, 5);
 }
 
 void meta_put_actor(struct journal *j, const uint8_t uuid[16], uint32_t number,
@@ -274,7 +308,7 @@ void meta_diff(const struct meta *m, const struct topology *t, struct meta_diff 
         it->kind = ta->kind->name;
         it->line = ta->line;
         it->col = ta->col;
-        if (!ma || ma->retired) {
+        if (!ma) {
             it->change = META_NEW;
         } else if (strcmp(ma->kind, ta->kind->name) != 0) {
             it->change = META_CHANGED;

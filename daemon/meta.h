@@ -3,7 +3,9 @@
  * actor (uuid, permanent number, kind, params), its handled watermark, the
  * digests stored at a clean stop, and the daemon's markers.
  *
- *   "A" uuid[16]       -> Stratd__ActorMeta
+ *   "A" uuid[16]       -> Stratd__ActorMeta (actors of the journal)
+ *   "R" number[4 BE]   -> Stratd__ActorMeta (retired: its entries stay, its
+ *                         id may be given to a new actor)
  *   "W" number[4 BE]   -> watermark, 8 bytes BE (last lsn handled)
  *   "D" number[4 BE]   -> digest, 8 bytes BE (written at a clean stop)
  *   "clean"            -> present after a clean stop, deleted when live
@@ -41,8 +43,12 @@ struct meta {
  * journal format this build does not know). */
 int meta_load(struct journal *j, struct meta *m, char *err, size_t errlen);
 void meta_release(struct meta *m);
+/* Lookups skip retired actors. */
 struct meta_actor *meta_find_uuid(const struct meta *m, const uint8_t uuid[16]);
 struct meta_actor *meta_find_id(const struct meta *m, const char *id);
+/* Stage: a becomes retired (its record moves from "A" to "R", its
+ * watermark and digest go). */
+void meta_retire(struct journal *j, const struct meta_actor *a);
 
 /* Staging into the journal's pending batch. */
 void meta_put_actor(struct journal *j, const uint8_t uuid[16], uint32_t number,

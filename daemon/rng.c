@@ -16,11 +16,15 @@ static inline uint64_t rotl(uint64_t x, int k)
 
 void rng_seed(struct rng *r, const uint8_t uuid[16])
 {
-    uint64_t x = 0;
+    uint64_t a = 0, b = 0, x;
 
-    for (int i = 0; i < 16; i++)
-        x = (x << 8 | x >> 56) ^ uuid[i];
-    x ^= (uint64_t)uuid[3] << 32 | uuid[11];
+    for (int i = 0; i < 8; i++) {
+        a |= (uint64_t)uuid[i] << (8 * i);
+        b |= (uint64_t)uuid[8 + i] << (8 * i);
+    }
+    /* every byte counts: a through a bijective mix, then b */
+    x = a;
+    x = splitmix64(&x) ^ b;
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&x);
 }

@@ -324,6 +324,8 @@ size_t runtime_round(struct runtime *rt)
 
 int runtime_commit(struct runtime *rt)
 {
+    if (rt->failed)
+        return -1;   /* sticky: never release output after a lost batch */
     for (size_t i = 0; i < rt->n_dirty; i++) {
         struct actor *a = rt->dirty[i];
         meta_put_watermark(rt->journal, a->number, a->watermark);
@@ -347,8 +349,10 @@ int runtime_commit(struct runtime *rt)
     size_t n = rt->n_after;
     for (size_t i = 0; i < n; i++)
         rt->after[i].fn(rt->after[i].arg);
-    memmove(rt->after, rt->after + n, (rt->n_after - n) * sizeof *rt->after);
-    rt->n_after -= n;
+    if (n > 0) {
+        memmove(rt->after, rt->after + n, (rt->n_after - n) * sizeof *rt->after);
+        rt->n_after -= n;
+    }
     return 0;
 }
 
@@ -393,7 +397,7 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
         uuid_v5(a->uuid, uuid_ns_stratd, ta->id, strlen(ta->id));
         a->stable_key = hash_bytes(HASH_SEED, a->uuid, 16);
         ma = meta_find_uuid(&rt->meta, a->uuid);
-        if (ma && !ma->retired) {
+        if (ma) {
             a->number = ma->number;
             a->watermark = ma->watermark;
         } else {
@@ -410,7 +414,9 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
         struct meta_actor *ma = &rt->meta.actors[i];
         struct topo_actor *ta = &rt->removed_topo[n_all - t->n_actors];
         struct actor *a = &rt->actors[n_all];
-        if (ma->retired || topology_find(t, ma->id) >= 0)
+        /* removed from the topology, or retired (its id may be back as a
+         * new actor): a stand-in under its old number */
+        if (!ma->retired && topology_find(t, ma->id) >= 0)
             continue;
         memset(ta, 0, sizeof *ta);
         ta->id = ma->id;
@@ -541,21 +547,23 @@ int runtime_go_live(struct runtime *rt)
     if (runtime_commit(rt) != 0)
         goto fail;
 
-    /* Step 4: entries journaled but not handled before the stop, in lsn
-     * order (each mailbox holds them in order), with sends enabled. */
-    while (rt->backlog > 0 && !rt->failed) {
-        runtime_round(rt);
-        if (runtime_commit(rt) != 0)
-            goto fail;
-    }
-
-    /* Step 5: brand-new actors start with one Start sent to all of them. */
+    /* Step 5 first in the mailboxes: brand-new actors start with one Start
+     * sent to all of them, so it is the first thing each handles even when
+     * the backlog below sends to them. */
     if (n_fresh > 0) {
         Stratd__Start st = STRATD__START__INIT;
         Stratd__Msg m = STRATD__MSG__INIT;
         m.kind_case = STRATD__MSG__KIND_START;
         m.start = &st;
         send_entry(rt, NULL, fresh, n_fresh, &m);
+        if (runtime_commit(rt) != 0)
+            goto fail;
+    }
+
+    /* Step 4: entries journaled but not handled before the stop, in lsn
+     * order (each mailbox holds them in order), with sends enabled. */
+    while (rt->backlog > 0 && !rt->failed) {
+        runtime_round(rt);
         if (runtime_commit(rt) != 0)
             goto fail;
     }

@@ -19,7 +19,7 @@
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 
-#include "check.h"
+#include "config_check.h"
 #include "control.h"
 #include "journal.h"
 #include "log.h"

@@ -7,6 +7,7 @@
  *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]
  *   stratctl -j DIR  journal dump ...        (the journal directory itself)
  *   stratctl config check FILE                (what a restart with FILE would do)
+ *   stratctl -c FILE|-j DIR retire ID          (daemon stopped: see below)
  *
  * Live commands talk to the daemon's control socket (-s, or control.socket
  * of the topology given with -c). `journal dump` reads the journal offline,
@@ -26,7 +27,7 @@
 
 #include "journal.h"
 #include "json.h"
-#include "check.h"
+#include "config_check.h"
 #include "hash.h"
 #include "meta.h"
 #include "orders.h"
@@ -44,6 +45,7 @@ static void usage(FILE *f)
             "       stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]\n"
             "       stratctl -j DIR journal dump [--actor ID] [--from LSN] [--limit N]\n"
             "       stratctl config check FILE\n"
+            "       stratctl -c FILE|-j DIR retire ID\n"
             "\n"
             "  -s SOCK   the daemon's control socket (default: control.socket of -c FILE,\n"
             "            else " DEFAULT_SOCKET ")\n"
@@ -192,6 +194,45 @@ out:
     return rc;
 }
 
+/* Retire an actor: its entries stay in the journal, its id is free for a
+ * new actor (a changed actor's way forward). Needs the daemon stopped: the
+ * journal is opened for writing. */
+static int retire(const char *path, const char *id)
+{
+    char err[1024];
+    struct journal *j;
+    struct meta m;
+    struct meta_actor *a;
+    int rc = 0;
+
+    j = journal_open(path, false, false, FSYNC_ALWAYS, err, sizeof err);
+    if (!j) {
+        fprintf(stderr, "stratctl: %s%s\n", err, strstr(err, "lock") ?
+                " (is stratd running on it? stop it first)" : "");
+        return 1;
+    }
+    if (meta_load(j, &m, err, sizeof err) != 0) {
+        fprintf(stderr, "stratctl: %s\n", err);
+        journal_close(j);
+        return 1;
+    }
+    if (!(a = meta_find_id(&m, id))) {
+        fprintf(stderr, "stratctl: no actor '%s' in the journal at %s\n", id, path);
+        rc = 1;
+    } else {
+        meta_retire(j, a);
+        meta_put_clean(j, false);   /* digests of the others still hold, but */
+        if (journal_commit(j) != 0 || journal_flush(j) != 0)
+            rc = 1;
+        else
+            printf("retired %s (%s, number %u): its entries stay in the journal; a new "
+                   "actor may now use the id\n", id, a->kind, a->number);
+    }
+    meta_release(&m);
+    journal_close(j);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -245,6 +286,13 @@ int main(int argc, char **argv)
         } else {
             rc = journal_dump(journal ? journal : t.journal_path, actor_id,
                               from ? from : 1, limit);
+        }
+    } else if (strcmp(cmd, "retire") == 0) {
+        if (optind + 2 != argc || (!config && !journal)) {
+            fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR retire ID\n");
+            rc = 2;
+        } else {
+            rc = retire(journal ? journal : t.journal_path, argv[optind + 1]);
         }
     } else if (strcmp(cmd, "config") == 0) {
         struct topology nt = {0};

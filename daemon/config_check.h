@@ -1,12 +1,12 @@
 /*
- * check.h — what a start with this topology would do to this journal:
+ * config_check.h — what a start with this topology would do to this journal:
  * which actors are new (fresh start), unchanged (rebuild), changed (the
  * start is refused: replay would break) or removed (entries kept). Used by
  * `stratd --check` and `stratctl config check`; reads the journal
  * read-only, so it is safe beside a running daemon.
  */
-#ifndef STRATD_CHECK_H
-#define STRATD_CHECK_H
+#ifndef STRATD_CONFIG_CHECK_H
+#define STRATD_CONFIG_CHECK_H
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
-/* check.c — see check.h. */
-#include "check.h"
+/* config_check.c — see config_check.h. */
+#include "config_check.h"
 #include "journal.h"
 #include "meta.h"
 
