@@ -220,8 +220,9 @@ static int retire(const char *path, const char *id)
         fprintf(stderr, "stratctl: no actor '%s' in the journal at %s\n", id, path);
         rc = 1;
     } else {
+        /* the others' digests still hold (the retired actor replays into a
+         * stand-in under its old number): the next start checks them */
         meta_retire(j, a);
-        meta_put_clean(j, false);   /* digests of the others still hold, but */
         if (journal_commit(j) != 0 || journal_flush(j) != 0)
             rc = 1;
         else
