@@ -6,6 +6,7 @@
  *   stratctl [-s SOCK | -c FILE] actor ID
  *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]
  *   stratctl -j DIR  journal dump ...        (the journal directory itself)
+ *   stratctl -c FILE|-j DIR journal stats [--json]
  *   stratctl config check FILE                (what a restart with FILE would do)
  *   stratctl -c FILE|-j DIR retire ID          (daemon stopped: see below)
  *
@@ -44,6 +45,7 @@ static void usage(FILE *f)
             "       stratctl [-s SOCK | -c FILE] actor ID\n"
             "       stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]\n"
             "       stratctl -j DIR journal dump [--actor ID] [--from LSN] [--limit N]\n"
+            "       stratctl -c FILE|-j DIR journal stats [--json]\n"
             "       stratctl config check FILE\n"
             "       stratctl -c FILE|-j DIR retire ID\n"
             "\n"
@@ -194,6 +196,112 @@ out:
     return rc;
 }
 
+static uint64_t dir_bytes(const char *path)
+{
+    char cmd[4200];
+    unsigned long long n = 0;
+    FILE *f;
+
+    snprintf(cmd, sizeof cmd, "du -sb '%s' 2>/dev/null", path);
+    if ((f = popen(cmd, "r"))) {
+        if (fscanf(f, "%llu", &n) != 1)
+            n = 0;
+        pclose(f);
+    }
+    return n;
+}
+
+/* Entries, bytes, deliveries per actor and per message kind. */
+static int journal_stats(const char *path, bool json)
+{
+    const ProtobufCMessageDescriptor *md = &stratd__msg__descriptor;
+    char err[1024];
+    struct journal *j;
+    struct journal_iter *it;
+    struct meta m;
+    const uint8_t *val;
+    uint64_t lsn, entries = 0, bytes = 0, first = 0, last = 0, *per_actor, per_kind[32] = {0};
+    size_t len;
+
+    j = journal_open(path, false, true, FSYNC_NONE, err, sizeof err);
+    if (!j || meta_load(j, &m, err, sizeof err) != 0) {
+        fprintf(stderr, "stratctl: %s\n", err);
+        journal_close(j);
+        return 1;
+    }
+    per_actor = calloc(m.max_number + 1, sizeof *per_actor);   /* by number */
+    it = journal_scan(j, 1);
+    while (journal_iter_next(it, &lsn, &val, &len)) {
+        Stratd__Entry *e = stratd__entry__unpack(NULL, len, val);
+        if (!first)
+            first = lsn;
+        last = lsn;
+        entries++;
+        bytes += len + 8;
+        if (!e)
+            continue;
+        if (e->msg)
+            per_kind[e->msg->kind_case % 32]++;
+        for (size_t r = 0; r < e->n_receivers; r++)
+            if (e->receivers[r] <= m.max_number)
+                per_actor[e->receivers[r]]++;
+        stratd__entry__free_unpacked(e, NULL);
+    }
+    journal_iter_free(it);
+    if (json) {
+        struct json js;
+        json_init(&js);
+        json_obj_begin(&js);
+        json_kv_str(&js, "path", path);
+        json_kv_uint(&js, "entries", entries);
+        json_kv_uint(&js, "first_lsn", first);
+        json_kv_uint(&js, "last_lsn", last);
+        json_kv_uint(&js, "entry_bytes", bytes);
+        json_kv_uint(&js, "disk_bytes", dir_bytes(path));
+        json_kv_bool(&js, "clean_stop", m.clean);
+        json_key(&js, "kinds");
+        json_obj_begin(&js);
+        for (unsigned i = 0; i < md->n_fields; i++)
+            json_kv_uint(&js, md->fields[i].name, per_kind[md->fields[i].id % 32]);
+        json_obj_end(&js);
+        json_key(&js, "actors");
+        json_arr_begin(&js);
+        for (size_t i = 0; i < m.n; i++) {
+            json_obj_begin(&js);
+            json_kv_str(&js, "id", m.actors[i].id);
+            json_kv_str(&js, "kind", m.actors[i].kind);
+            json_kv_uint(&js, "number", m.actors[i].number);
+            json_kv_bool(&js, "retired", m.actors[i].retired);
+            json_kv_uint(&js, "received", per_actor[m.actors[i].number]);
+            json_kv_uint(&js, "watermark", m.actors[i].watermark);
+            json_obj_end(&js);
+        }
+        json_arr_end(&js);
+        json_obj_end(&js);
+        puts(js.buf);
+        json_release(&js);
+    } else {
+        printf("journal:   %s\nentries:   %llu (lsn %llu..%llu), %llu bytes, %llu on disk\n"
+               "last stop: %s\n", path, (unsigned long long)entries,
+               (unsigned long long)first, (unsigned long long)last, (unsigned long long)bytes,
+               (unsigned long long)dir_bytes(path), m.clean ? "clean" : "not clean (or running)");
+        printf("\n%-14s %12s\n", "MESSAGE", "ENTRIES");
+        for (unsigned i = 0; i < md->n_fields; i++)
+            if (per_kind[md->fields[i].id % 32])
+                printf("%-14s %12llu\n", md->fields[i].name,
+                       (unsigned long long)per_kind[md->fields[i].id % 32]);
+        printf("\n%-20s %-15s %8s %12s %12s\n", "ACTOR", "KIND", "NUMBER", "RECEIVED", "WATERMARK");
+        for (size_t i = 0; i < m.n; i++)
+            printf("%-20s %-15s %8u %12llu %12llu%s\n", m.actors[i].id, m.actors[i].kind,
+                   m.actors[i].number, (unsigned long long)per_actor[m.actors[i].number],
+                   (unsigned long long)m.actors[i].watermark, m.actors[i].retired ? " retired" : "");
+    }
+    free(per_actor);
+    meta_release(&m);
+    journal_close(j);
+    return 0;
+}
+
 /* Retire an actor: its entries stay in the journal, its id is free for a
  * new actor (a changed actor's way forward). Needs the daemon stopped: the
  * journal is opened for writing. */
@@ -280,9 +388,11 @@ int main(int argc, char **argv)
         sock = config ? t.control_socket : DEFAULT_SOCKET;
 
     if (strcmp(cmd, "journal") == 0) {
-        if (optind + 1 >= argc || strcmp(argv[optind + 1], "dump") != 0 ||
+        if (optind + 1 < argc && strcmp(argv[optind + 1], "stats") == 0 && (config || journal)) {
+            rc = journal_stats(journal ? journal : t.journal_path, json);
+        } else if (optind + 1 >= argc || strcmp(argv[optind + 1], "dump") != 0 ||
             (!config && !journal)) {
-            fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR journal dump [--actor ID]\n");
+            fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR journal dump|stats\n");
             rc = 2;
         } else {
             rc = journal_dump(journal ? journal : t.journal_path, actor_id,
