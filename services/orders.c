@@ -20,6 +20,11 @@
  * exchange resends every report after the last one journaled, and every
  * accepted order not yet acknowledged is sent again (idempotent by id).
  *
+ * An exchange that restarted its session (LogonAck.next_seq at or below the
+ * last report journaled) has forgotten its orders: the service journals a
+ * SessionReset to itself, and handling it cancels every open order towards
+ * its owner (reason "exchange session reset") and restarts the sequence.
+ *
  * Pre-trade checks, decided in the handler (so replayed identically): qty
  * in (0, max_order_qty], open orders < max_open_orders, and the position
  * if every open order on that side filled within ±max_position. A breach is
@@ -76,7 +81,7 @@ struct orders_state {
     struct position *pos;
     size_t n_pos, cap_pos;
     uint64_t last_seq;           /* last exchange report handled */
-    uint64_t accepted, rejected, filled_qty, reports;
+    uint64_t accepted, rejected, filled_qty, reports, resets;
 
     /* live only */
     struct conn conn;
@@ -274,6 +279,29 @@ static void on_report(struct orders_state *s, const Stratd__OrderEvent *ev)
     }
 }
 
+static void on_session_reset(struct orders_state *s, uint64_t next_seq)
+{
+    while (s->n_orders > 0) {
+        struct order *o = &s->orders[s->n_orders - 1];
+        Stratd__OrderEvent ev = STRATD__ORDER_EVENT__INIT;
+        Stratd__Msg m = STRATD__MSG__INIT;
+        ev.kind = STRATD__ORDER_EVENT__KIND__CANCELED;
+        ev.client_order_id = o->coid;
+        ev.tag = o->tag;
+        ev.symbol = o->symbol;
+        ev.side = o->side;
+        ev.price = o->price;
+        ev.qty = o->qty;
+        ev.reason = "exchange session reset";
+        m.kind_case = STRATD__MSG__KIND_ORDER_EVENT;
+        m.order_event = &ev;
+        actor_send(s->self, o->owner, &m);
+        s->n_orders--;
+    }
+    s->last_seq = next_seq > 0 ? next_seq - 1 : 0;
+    s->resets++;
+}
+
 static void orders_on_message(struct actor *a, void *state, const struct msg *m)
 {
     struct orders_state *s = state;
@@ -291,6 +319,10 @@ static void orders_on_message(struct actor *a, void *state, const struct msg *m)
         if (m->sender == actor_self(a))
             on_report(s, m->body->order_event);
         break;
+    case STRATD__MSG__KIND_SESSION_RESET:
+        if (m->sender == actor_self(a))
+            on_session_reset(s, m->body->session_reset->next_seq);
+        break;
     default:
         break;
     }
@@ -305,6 +337,7 @@ static uint64_t orders_digest(const void *state, uint64_t h)
     h = hash_u64(h, s->rejected);
     h = hash_u64(h, s->filled_qty);
     h = hash_u64(h, s->reports);
+    h = hash_u64(h, s->resets);
     for (size_t i = 0; i < s->n_orders; i++) {
         const struct order *o = &s->orders[i];
         h = hash_u64(h, o->coid);
@@ -339,6 +372,7 @@ static void orders_stats(const void *state, struct json *out)
     json_kv_uint(out, "last_seq", s->last_seq);
     json_kv_uint(out, "sent", s->sent);
     json_kv_uint(out, "resent", s->resent);
+    json_kv_uint(out, "session_resets", s->resets);
     json_key(out, "positions");
     json_obj_begin(out);
     for (size_t i = 0; i < s->n_pos; i++)
@@ -490,6 +524,21 @@ static void orders_on_frame(void *owner, const Stratd__Wire__Frame *f)
 
     switch (f->body_case) {
     case STRATD__WIRE__FRAME__BODY_LOGON_ACK:
+        if (s->emitted_seq > 0 && f->logon_ack->next_seq <= s->emitted_seq) {
+            Stratd__SessionReset sr = STRATD__SESSION_RESET__INIT;
+            Stratd__Msg m = STRATD__MSG__INIT;
+            actor_log(s->self, LOG_WARN, "the exchange restarted its session (next report "
+                      "%" PRIu64 ", last journaled %" PRIu64 "): its %zu open orders are "
+                      "gone, canceling them", f->logon_ack->next_seq, s->emitted_seq,
+                      s->n_orders);
+            sr.next_seq = f->logon_ack->next_seq;
+            for (size_t i = 0; i < s->n_orders; i++)   /* never to the new session */
+                s->orders[i].sent = s->orders[i].cancel_sent = true;
+            m.kind_case = STRATD__MSG__KIND_SESSION_RESET;
+            m.session_reset = &sr;
+            actor_send(s->self, actor_self(s->self), &m);
+            s->emitted_seq = sr.next_seq - 1;
+        }
         s->logged_on = true;
         actor_log(s->self, LOG_INFO, "logged on as %s (reports after %" PRIu64 "; %zu open "
                   "orders to reconcile)", s->p->account, s->emitted_seq, s->n_orders);
