@@ -145,6 +145,7 @@ run: all
 
 bench: all $(BENCH_BIN)
 	$(Q)bench/rebuild.sh
+	$(Q)bench/latency.sh
 
 # --- install (DESTDIR for staging, PREFIX for the binaries)
 PREFIX ?= /usr/local

@@ -26,6 +26,7 @@
 #include "hash.h"
 #include "json.h"
 #include "service.h"
+#include "subs.h"
 
 struct feed_params {
     char *connect;                 /* HOST:PORT */
@@ -36,8 +37,6 @@ struct feed_params {
 
 struct feed_symbol {
     uint64_t last_seq;             /* state: last tick journaled and handled */
-    actor_ref *subs;               /* state */
-    size_t n_subs, cap_subs;
     uint64_t emitted;              /* live: last tick sent into the journal */
 };
 
@@ -45,6 +44,7 @@ struct feed_state {
     const struct feed_params *p;
     struct actor *self;
     struct feed_symbol *sym;       /* p->symbols.n */
+    struct subs *subs;             /* p->symbols.n */
     uint64_t ticks;                /* state: ticks journaled and handled */
 
     /* live only, not part of the digest */
@@ -60,46 +60,12 @@ static void feed_init(struct actor *a, void *state, const void *params)
     s->p = params;
     s->self = a;
     s->sym = calloc(s->p->symbols.n, sizeof *s->sym);
-    if (!s->sym)
+    s->subs = calloc(s->p->symbols.n, sizeof *s->subs);
+    if (!s->sym || !s->subs)
         abort();
 }
 
-static int symbol_index(const struct feed_state *s, const char *sym)
-{
-    for (size_t i = 0; i < s->p->symbols.n; i++)
-        if (strcmp(s->p->symbols.v[i], sym) == 0)
-            return (int)i;
-    return -1;
-}
-
 /* --- replayable side --------------------------------------------------------- */
-
-static void subscribe(struct feed_state *s, const struct msg *m)
-{
-    const Stratd__Subscribe *sub = m->body->subscribe;
-
-    for (size_t k = 0; k < sub->n_symbols; k++) {
-        int i = symbol_index(s, sub->symbols[k]);
-        if (i < 0) {
-            actor_log(s->self, LOG_WARN, "subscribe to '%s' ignored: not in this feed's "
-                      "symbols", sub->symbols[k]);
-            continue;
-        }
-        struct feed_symbol *y = &s->sym[i];
-        bool known = false;
-        for (size_t j = 0; j < y->n_subs; j++)
-            known |= y->subs[j] == m->sender;
-        if (known)
-            continue;
-        if (y->n_subs == y->cap_subs) {
-            y->cap_subs = y->cap_subs ? 2 * y->cap_subs : 8;
-            y->subs = realloc(y->subs, (y->cap_subs + 1) * sizeof *y->subs);
-            if (!y->subs)
-                abort();
-        }
-        y->subs[y->n_subs++] = m->sender;
-    }
-}
 
 static void feed_on_message(struct actor *a, void *state, const struct msg *m)
 {
@@ -107,12 +73,11 @@ static void feed_on_message(struct actor *a, void *state, const struct msg *m)
 
     switch (m->body->kind_case) {
     case STRATD__MSG__KIND_SUBSCRIBE:
-        if (m->sender != ACTOR_REF_NONE)
-            subscribe(s, m);
+        subs_subscribe(s->subs, &s->p->symbols, a, m);
         break;
     case STRATD__MSG__KIND_TICK:
         if (m->sender == actor_self(a)) {
-            int i = symbol_index(s, m->body->tick->symbol);
+            int i = subs_index(&s->p->symbols, m->body->tick->symbol);
             if (i >= 0 && m->body->tick->seq > s->sym[i].last_seq)
                 s->sym[i].last_seq = m->body->tick->seq;
             s->ticks++;
@@ -128,25 +93,17 @@ static uint64_t feed_digest(const void *state, uint64_t h)
     const struct feed_state *s = state;
 
     h = hash_u64(h, s->ticks);
-    for (size_t i = 0; i < s->p->symbols.n; i++) {
-        const struct feed_symbol *y = &s->sym[i];
-        h = hash_u64(h, y->last_seq);
-        h = hash_u64(h, y->n_subs);
-        for (size_t j = 0; j < y->n_subs; j++)
-            h = hash_u64(h, actor_stable_key(s->self, y->subs[j]));
-    }
-    return h;
+    for (size_t i = 0; i < s->p->symbols.n; i++)
+        h = hash_u64(h, s->sym[i].last_seq);
+    return subs_digest(s->subs, s->p->symbols.n, s->self, h);
 }
 
 static void feed_stats(const void *state, struct json *out)
 {
     const struct feed_state *s = state;
-    size_t subs = 0;
 
-    for (size_t i = 0; i < s->p->symbols.n; i++)
-        subs += s->sym[i].n_subs;
     json_kv_uint(out, "ticks", s->ticks);
-    json_kv_uint(out, "subscribers", subs);
+    json_kv_uint(out, "subscribers", subs_total(s->subs, s->p->symbols.n));
     json_kv_str(out, "connection", s->live ? conn_state_name(&s->conn) : "idle");
     json_kv_uint(out, "reconnects", s->conn.reconnects);
     json_kv_uint(out, "gaps", s->gaps);
@@ -162,8 +119,8 @@ static void feed_release(void *state)
 {
     struct feed_state *s = state;
 
-    for (size_t i = 0; s->sym && i < s->p->symbols.n; i++)
-        free(s->sym[i].subs);
+    subs_release(s->subs, s->p->symbols.n);
+    free(s->subs);
     free(s->sym);
 }
 
@@ -191,14 +148,16 @@ static void subscribe_all(struct feed_state *s)
 
 static void on_tick(struct feed_state *s, const Stratd__Wire__MdTick *t)
 {
-    int i = symbol_index(s, t->symbol);
+    int i = subs_index(&s->p->symbols, t->symbol);
     struct feed_symbol *y;
+    struct subs *to;
     Stratd__Tick tick = STRATD__TICK__INIT;
     Stratd__Msg m = STRATD__MSG__INIT;
 
     if (i < 0)
         return;
     y = &s->sym[i];
+    to = &s->subs[i];
     if (y->emitted > 0 || s->p->history) {
         if (t->seq <= y->emitted) {
             s->dups_dropped++;
@@ -223,15 +182,14 @@ static void on_tick(struct feed_state *s, const Stratd__Wire__MdTick *t)
     tick.exch_time_ns = t->exch_time_ns;
     m.kind_case = STRATD__MSG__KIND_TICK;
     m.tick = &tick;
-    /* receivers: the subscribers, then the feed itself (its seq state);
-     * subs always has room for one more */
-    if (!y->subs) {
+    /* receivers: the subscribers, then the feed itself (its seq state) */
+    if (!to->v) {
         actor_ref self = actor_self(s->self);
         actor_send_many(s->self, &self, 1, &m);
         return;
     }
-    y->subs[y->n_subs] = actor_self(s->self);
-    actor_send_many(s->self, y->subs, y->n_subs + 1, &m);
+    to->v[to->n] = actor_self(s->self);   /* subs keep room for one more */
+    actor_send_many(s->self, to->v, to->n + 1, &m);
 }
 
 static void feed_on_up(void *owner)

@@ -19,6 +19,7 @@
 #include "json.h"
 #include "rng.h"
 #include "service.h"
+#include "subs.h"
 
 #define BATCH 256
 #define PRICE_TICK 1000000     /* 0.01 in 1e-8 units */
@@ -35,8 +36,6 @@ struct synfeed_params {
 struct synfeed_symbol {
     uint64_t seq;              /* last published */
     int64_t mid;
-    actor_ref *subs;
-    size_t n_subs, cap_subs;
 };
 
 struct synfeed_state {
@@ -48,6 +47,7 @@ struct synfeed_state {
     uint64_t timer_token;
     bool done;
     struct synfeed_symbol *sym;   /* p->symbols.n */
+    struct subs *subs;            /* p->symbols.n */
 };
 
 static void synfeed_init(struct actor *a, void *state, const void *params)
@@ -62,7 +62,8 @@ static void synfeed_init(struct actor *a, void *state, const void *params)
     memcpy(seed, &v, sizeof v);
     rng_seed(&s->rng, seed);
     s->sym = calloc(s->p->symbols.n, sizeof *s->sym);
-    if (!s->sym)
+    s->subs = calloc(s->p->symbols.n, sizeof *s->subs);
+    if (!s->sym || !s->subs)
         abort();
     for (size_t i = 0; i < s->p->symbols.n; i++)
         s->sym[i].mid = (int64_t)(100 + 10 * i) * 100000000;   /* 100.00, 110.00 ... */
@@ -100,8 +101,8 @@ static void publish(struct synfeed_state *s, size_t i)
     t.exch_time_ns = actor_now(s->self);
     m.kind_case = STRATD__MSG__KIND_TICK;
     m.tick = &t;
-    if (y->n_subs > 0)
-        actor_send_many(s->self, y->subs, y->n_subs, &m);
+    if (s->subs[i].n > 0)
+        actor_send_many(s->self, s->subs[i].v, s->subs[i].n, &m);
 }
 
 static void on_timer(struct synfeed_state *s)
@@ -138,36 +139,6 @@ static void on_timer(struct synfeed_state *s)
     ask_timer(s, next);
 }
 
-static void subscribe(struct synfeed_state *s, const struct msg *m)
-{
-    const Stratd__Subscribe *sub = m->body->subscribe;
-
-    for (size_t k = 0; k < sub->n_symbols; k++) {
-        size_t i;
-        for (i = 0; i < s->p->symbols.n; i++)
-            if (strcmp(s->p->symbols.v[i], sub->symbols[k]) == 0)
-                break;
-        if (i == s->p->symbols.n) {
-            actor_log(s->self, LOG_WARN, "subscribe to unknown symbol '%s' ignored",
-                      sub->symbols[k]);
-            continue;
-        }
-        struct synfeed_symbol *y = &s->sym[i];
-        bool known = false;
-        for (size_t j = 0; j < y->n_subs; j++)
-            known |= y->subs[j] == m->sender;
-        if (known)
-            continue;
-        if (y->n_subs == y->cap_subs) {
-            y->cap_subs = y->cap_subs ? 2 * y->cap_subs : 8;
-            y->subs = realloc(y->subs, y->cap_subs * sizeof *y->subs);
-            if (!y->subs)
-                abort();
-        }
-        y->subs[y->n_subs++] = m->sender;
-    }
-}
-
 static void synfeed_on_message(struct actor *a, void *state, const struct msg *m)
 {
     struct synfeed_state *s = state;
@@ -175,8 +146,7 @@ static void synfeed_on_message(struct actor *a, void *state, const struct msg *m
 
     switch (m->body->kind_case) {
     case STRATD__MSG__KIND_SUBSCRIBE:
-        if (m->sender != ACTOR_REF_NONE)
-            subscribe(s, m);
+        subs_subscribe(s->subs, &s->p->symbols, a, m);
         break;
     case STRATD__MSG__KIND_TIMER_FIRED:
         if (m->body->timer_fired->token == s->timer_token)
@@ -197,25 +167,18 @@ static uint64_t synfeed_digest(const void *state, uint64_t h)
     h = hash_u64(h, s->timer_token);
     h = hash_u64(h, s->done);
     for (size_t i = 0; i < s->p->symbols.n; i++) {
-        const struct synfeed_symbol *y = &s->sym[i];
-        h = hash_u64(h, y->seq);
-        h = hash_u64(h, (uint64_t)y->mid);
-        h = hash_u64(h, y->n_subs);
-        for (size_t j = 0; j < y->n_subs; j++)
-            h = hash_u64(h, actor_stable_key(s->self, y->subs[j]));
+        h = hash_u64(h, s->sym[i].seq);
+        h = hash_u64(h, (uint64_t)s->sym[i].mid);
     }
-    return h;
+    return subs_digest(s->subs, s->p->symbols.n, s->self, h);
 }
 
 static void synfeed_stats(const void *state, struct json *out)
 {
     const struct synfeed_state *s = state;
-    size_t subs = 0;
 
-    for (size_t i = 0; i < s->p->symbols.n; i++)
-        subs += s->sym[i].n_subs;
     json_kv_uint(out, "published", s->published);
-    json_kv_uint(out, "subscribers", subs);
+    json_kv_uint(out, "subscribers", subs_total(s->subs, s->p->symbols.n));
     json_kv_bool(out, "done", s->done);
 }
 
@@ -223,8 +186,8 @@ static void synfeed_release(void *state)
 {
     struct synfeed_state *s = state;
 
-    for (size_t i = 0; s->sym && i < s->p->symbols.n; i++)
-        free(s->sym[i].subs);
+    subs_release(s->subs, s->p->symbols.n);
+    free(s->subs);
     free(s->sym);
 }
 

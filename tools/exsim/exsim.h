@@ -5,6 +5,7 @@
  *   main.c     command line, timers (ticks, housekeeping, report), signals
  *   session.c  TCP servers: market-data and order connections
  *   report.c   the --report JSON file
+ *   latency.c  tick-to-order latency samples (--latency-out, the report)
  *   exch.c     accounts, orders, execution reports (no I/O)
  *   book.c     one price-time-priority book per symbol (no I/O)
  *   mdgen.c    seeded market model or CSV ticks (no I/O)
@@ -18,6 +19,7 @@
 #include <uv.h>
 
 #include "exch.h"
+#include "latency.h"
 #include "mdgen.h"
 
 /* exch_time_ns of tick i (from 0): a synthetic clock, so ticks do not
@@ -35,12 +37,18 @@ struct exsim_config {
     double rate;                /* ticks per second over all symbols */
     const char *csv;
     const char *report;
+    const char *latency_out;    /* raw tick-to-order samples, at exit */
     int64_t heartbeat_ms;       /* 0: no heartbeats */
 };
 
-/* One published tick; its seq is its index + 1 in the symbol's history. */
+/* One published tick; its seq is its index + 1 in the symbol's history.
+ * sent_hr: uv_hrtime() when its frame was first handed to uv_write on a
+ * market-data connection (0: not yet); answered: a NewOrder tagged with it
+ * has been timed (latency.h). */
 struct exsim_tick {
     int64_t bid, ask, last, size, time_ns;
+    uint64_t sent_hr;
+    bool answered;
 };
 
 struct exsim_history {
@@ -59,6 +67,7 @@ struct exsim {
     uint64_t published;             /* ticks over all symbols */
     bool gen_done;
     uint64_t start_hr;              /* uv_hrtime() when publishing began */
+    struct latency lat;             /* tick-to-order round trips */
 
     uv_tcp_t md_srv, order_srv;
     uv_timer_t tick_timer, house_timer, report_timer;

@@ -2,6 +2,10 @@
  * main.c — exsim, the exchange simulator: command line, the loop and its
  * timers, signals.
  *
+ * Tick-to-order latency (latency.h): session.c stamps ticks as they are
+ * written and times the NewOrders tagged with them; --latency-out gets the
+ * raw samples at exit, --report their percentiles.
+ *
  * Timers: `tick` publishes what is due at --rate (publication time decides
  * only when a tick goes out, never what it contains), `house` sends
  * heartbeats and ends drained connections, `report` rewrites --report.
@@ -54,7 +58,14 @@ static const char usage[] =
 "                     symbol must be in --symbols; publishing stops at the end\n"
 "  --report FILE      keep FILE as a JSON summary, rewritten atomically every\n"
 "                     500 ms and at exit: ticks_published, orders, resends,\n"
-"                     accounts (positions), order_ids, ...\n"
+"                     accounts (positions), order_ids, latency, ...\n"
+"  --latency-out FILE at exit, write FILE: one tick-to-order round trip per\n"
+"                     line, in ns, in order of arrival. A round trip runs\n"
+"                     from the moment a tick's frame is first handed to the\n"
+"                     socket (uv_write) to the moment a NewOrder whose tag is\n"
+"                     that tick's seq (same symbol, tag != 0) is decoded;\n"
+"                     only the first such order of a tick counts (the\n"
+"                     first 16777216 round trips are kept)\n"
 "  --bind ADDR        address to listen on (default 127.0.0.1)\n"
 "  --heartbeat-ms MS  heartbeat on connections idle for MS ms (default 500,\n"
 "                     0: none)\n"
@@ -141,7 +152,7 @@ static int parse_symbols(struct exsim_config *c, char *list)
 static int parse_args(struct exsim_config *c, int argc, char **argv)
 {
     enum { O_MD = 256, O_ORDER, O_SEED, O_SYMBOLS, O_TICKS, O_RATE, O_CSV,
-           O_REPORT, O_BIND, O_HB, O_HELP };
+           O_REPORT, O_BIND, O_HB, O_LATENCY, O_HELP };
     static const struct option opts[] = {
         { "md-port", required_argument, NULL, O_MD },
         { "order-port", required_argument, NULL, O_ORDER },
@@ -153,6 +164,7 @@ static int parse_args(struct exsim_config *c, int argc, char **argv)
         { "report", required_argument, NULL, O_REPORT },
         { "bind", required_argument, NULL, O_BIND },
         { "heartbeat-ms", required_argument, NULL, O_HB },
+        { "latency-out", required_argument, NULL, O_LATENCY },
         { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
@@ -205,6 +217,11 @@ static int parse_args(struct exsim_config *c, int argc, char **argv)
             if (!*optarg)
                 return bad_arg("--report: empty file name");
             c->report = optarg;
+            break;
+        case O_LATENCY:
+            if (!*optarg)
+                return bad_arg("--latency-out: empty file name");
+            c->latency_out = optarg;
             break;
         case O_BIND: {
             struct sockaddr_in a4;
@@ -275,6 +292,8 @@ static bool publish_one(struct exsim *s)
     rec.ask = t.ask;
     rec.last = t.last;
     rec.size = t.size;
+    rec.sent_hr = 0;
+    rec.answered = false;
     rec.time_ns = EXSIM_EPOCH_NS +
                   (int64_t)((long double)s->published * 1e9L / (long double)s->cfg.rate);
     if (history_push(&s->hist[t.sym], &rec) < 0) {
@@ -339,6 +358,8 @@ static void on_signal(uv_signal_t *sig, int signum)
               signum == SIGTERM ? "SIGTERM" : "SIGINT", s->published, s->exch.orders);
     session_flush(s);
     report_write(s);
+    if (s->cfg.latency_out)
+        latency_write_raw(&s->lat, s->cfg.latency_out);
     session_close_all(s);
     uv_walk(s->loop, close_handle, NULL);
 }
@@ -404,6 +425,7 @@ int main(int argc, char **argv)
         exsim_log("market model: out of memory");
         return 1;
     }
+    latency_init(&s->lat, s->cfg.latency_out != NULL);
     s->hist = calloc(s->cfg.n_sym, sizeof *s->hist);
     if (!s->hist || exch_init(&s->exch, s->cfg.symbols, s->cfg.n_sym, NULL, NULL) < 0) {
         exsim_log("exchange: out of memory");
@@ -423,6 +445,7 @@ int main(int argc, char **argv)
     free(s->hist);
     exch_release(&s->exch);
     mdgen_release(&s->gen);
+    latency_release(&s->lat);
     free(s->cfg.symbols);
     return rc;
 }

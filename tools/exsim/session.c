@@ -10,6 +10,13 @@
  * subscribe or logon and live traffic are the same path, so a client gets
  * history then live with no gap, and a slow client only delays itself.
  *
+ * Tick-to-order latency (latency.h): md_pump stamps the ticks of a write
+ * with uv_hrtime() taken right before the write is handed to uv_write (which
+ * tries write(2) at once when nothing is queued), the first time a tick goes
+ * out on any connection; on_frame reads the clock as soon as a NewOrder is
+ * decoded and, when its tag is such a tick of its symbol, records the
+ * difference.
+ *
  * A connection that sends a malformed or out-of-place frame gets one Error
  * frame, then its write side is shut down and its input discarded until it
  * closes (or DRAIN_MS passes).
@@ -27,6 +34,7 @@
 struct sub {
     size_t sym;
     uint64_t next;              /* seq of the next tick to send */
+    uint64_t first;             /* md_pump: next when the batch began */
 };
 
 struct client {
@@ -113,8 +121,8 @@ static void on_written(uv_write_t *req, int status)
     }
 }
 
-/* Send len bytes of data (taken: freed here). */
-static void client_write(struct client *c, uint8_t *data, size_t len)
+/* Send len bytes of data (taken: freed here). true when handed to libuv. */
+static bool client_write(struct client *c, uint8_t *data, size_t len)
 {
     struct wreq *w;
     uv_buf_t buf;
@@ -122,13 +130,13 @@ static void client_write(struct client *c, uint8_t *data, size_t len)
 
     if (c->closing || len == 0) {
         free(data);
-        return;
+        return false;
     }
     w = malloc(sizeof *w);
     if (!w) {
         free(data);
         client_close(c, "write: out of memory");
-        return;
+        return false;
     }
     w->c = c;
     w->data = data;
@@ -141,10 +149,11 @@ static void client_write(struct client *c, uint8_t *data, size_t len)
         free(w);
         snprintf(why, sizeof why, "uv_write: %s", uv_strerror(err));
         client_close(c, why);
-        return;
+        return false;
     }
     c->in_flight += len;
     c->last_write_ms = uv_now(c->sim->loop);
+    return true;
 }
 
 static void client_send(struct client *c, const Stratd__Wire__Frame *f)
@@ -257,10 +266,13 @@ static void md_pump(struct client *c)
     Stratd__Wire__MdTick t = STRATD__WIRE__MD_TICK__INIT;
     bool progress = true;
     uint8_t *data;
+    uint64_t now;
     size_t len;
 
     f.body_case = STRATD__WIRE__FRAME__BODY_MD_TICK;
     f.md_tick = &t;
+    for (size_t k = 0; k < c->n_subs; k++)
+        c->subs[k].first = c->subs[k].next;
     /* Round-robin over the subscriptions, a few ticks each per round. */
     while (progress && b.len < BATCH_BYTES && c->in_flight + b.len < HIGH_WATER) {
         progress = false;
@@ -288,10 +300,42 @@ static void md_pump(struct client *c)
         }
     }
     data = wire_buf_steal(&b, &len);
-    client_write(c, data, len);
+    now = uv_hrtime();
+    if (!client_write(c, data, len))
+        return;
+    /* Stamp what this write carried, where no other connection did first. */
+    for (size_t k = 0; k < c->n_subs; k++) {
+        struct exsim_tick *x = s->hist[c->subs[k].sym].t;
+        for (uint64_t q = c->subs[k].first; q < c->subs[k].next; q++)
+            if (x[q - 1].sent_hr == 0)
+                x[q - 1].sent_hr = now;
+    }
 }
 
 /* ---- orders */
+
+/* A NewOrder decoded at now (uv_hrtime): one latency sample when its tag is
+ * the seq of a tick of its symbol written out and not yet answered. */
+static void time_order(struct exsim *s, const Stratd__Wire__NewOrder *o, uint64_t now)
+{
+    struct exsim_tick *x;
+    int sym;
+
+    if (o->tag == 0)
+        return;
+    sym = exch_symbol_index(&s->exch, o->symbol);
+    if (sym < 0 || o->tag > s->hist[sym].n) {
+        s->lat.untimed++;
+        return;
+    }
+    x = &s->hist[sym].t[o->tag - 1];
+    if (x->sent_hr == 0 || x->answered || now < x->sent_hr) {
+        s->lat.untimed++;
+        return;
+    }
+    x->answered = true;
+    latency_add(&s->lat, now - x->sent_hr);
+}
 
 static void order_logon(struct client *c, const Stratd__Wire__Logon *m)
 {
@@ -358,6 +402,7 @@ static void order_pump(struct client *c)
 static void on_frame(struct client *c, const Stratd__Wire__Frame *f)
 {
     struct exsim *s = c->sim;
+    uint64_t now = f->body_case == STRATD__WIRE__FRAME__BODY_NEW_ORDER ? uv_hrtime() : 0;
     int err = 0;
 
     switch (f->body_case) {
@@ -375,11 +420,13 @@ static void on_frame(struct client *c, const Stratd__Wire__Frame *f)
             client_fail(c, WIRE_E_NOLOGON, wire_strerror(WIRE_E_NOLOGON));
             return;
         }
-        if (f->body_case == STRATD__WIRE__FRAME__BODY_NEW_ORDER)
+        if (f->body_case == STRATD__WIRE__FRAME__BODY_NEW_ORDER) {
+            time_order(s, f->new_order, now);
             err = exch_new_order(&s->exch, c->acct, f->new_order, exsim_wall_ns());
-        else
+        } else {
             err = exch_cancel(&s->exch, c->acct, f->cancel_order->client_order_id,
                               exsim_wall_ns());
+        }
         if (err < 0)
             client_fail(c, WIRE_E_NOMEM, "exchange out of memory");
         return;
