@@ -21,6 +21,7 @@
 #include "uuid.h"
 
 #define DEFAULT_BATCH_PER_TURN 64
+#define DEFAULT_BUDGET 4096
 
 static const double seconds_le[HIST_BUCKETS] = {
     1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 1e-1,
@@ -322,6 +323,15 @@ size_t runtime_round(struct runtime *rt)
     return handled;
 }
 
+size_t runtime_run(struct runtime *rt, size_t budget)
+{
+    size_t handled = 0, n;
+
+    while (handled < budget && rt->runq_len > 0 && !rt->failed && (n = runtime_round(rt)) > 0)
+        handled += n;
+    return handled;
+}
+
 int runtime_commit(struct runtime *rt)
 {
     if (rt->failed)
@@ -376,6 +386,7 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
     memset(m, 0, sizeof *m);
     rt->loop = loop;
     rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
+    rt->budget = DEFAULT_BUDGET;
     rt->commit_seconds.le = seconds_le;
     rt->fsync_seconds.le = seconds_le;
     rt->batch_entries.le = entries_le;
@@ -489,7 +500,7 @@ static void on_idle(uv_idle_t *h)
 {
     struct runtime *rt = h->data;
 
-    runtime_round(rt);
+    runtime_run(rt, rt->budget);
     if (rt->runq_len == 0 || rt->failed)
         uv_idle_stop(&rt->idle);
 }

@@ -99,6 +99,7 @@ struct runtime {
     struct actor *runq_head, *runq_tail;
     size_t runq_len;
     size_t batch_per_turn;      /* messages per actor per round */
+    size_t budget;              /* messages per loop iteration */
 
     struct actor **dirty;       /* watermarks to write this iteration */
     size_t n_dirty;
@@ -148,6 +149,11 @@ void runtime_entry_unref(struct entry *e);
 /* One fair pass: every actor that had mail when the round began handles up
  * to batch_per_turn messages. Returns the number handled. */
 size_t runtime_round(struct runtime *rt);
+/* Fair passes until every mailbox is empty or `budget` messages were
+ * handled: what one loop iteration does before its commit, so that a chain
+ * (tick -> strategy -> orders service) completes in one batch and one
+ * fsync, while a busy graph still yields to I/O. Returns the number handled. */
+size_t runtime_run(struct runtime *rt, size_t budget);
 /* Commit the iteration: watermarks, WriteBatch, then released output.
  * 0, or -1 when the journal failed (sticky). */
 int runtime_commit(struct runtime *rt);

@@ -5,10 +5,11 @@
  *   drifter  folds $STRATD_TEST_DRIFT into its state on every tick: reading
  *            the environment in a handler is exactly the non-determinism the
  *            drift check must catch.
- *   kicker   after delay_ms sends a Poke to its target; with
- *            $STRATD_TEST_CRASH_AFTER_COMMIT set it kills the process right
- *            after the batch holding that Poke is committed, before the
- *            target handled it (a journaled, unhandled message).
+ *   kicker   after delay_ms sends `count` Pokes (values 1..count) to its
+ *            target; with $STRATD_TEST_CRASH_AFTER_COMMIT set it kills the
+ *            process right after the batch holding them is committed: more
+ *            Pokes than one loop iteration handles, so some are journaled
+ *            and not yet handled.
  *   relay    counts Pokes and passes each on to its sink, value + 1.
  *   sink     counts Pokes and sums their values.
  *   trader   every `every` ticks sends a marketable IOC order (side flips
@@ -93,6 +94,7 @@ struct kicker_params {
     actor_ref timer;
     actor_ref target;
     int64_t delay_ms;
+    int64_t count;
 };
 
 struct poke_state {
@@ -133,7 +135,8 @@ static void kicker_on_message(struct actor *a, void *state, const struct msg *m)
     if (m->body->kind_case != STRATD__MSG__KIND_TIMER_FIRED)
         return;
     s->fired++;
-    send_poke(a, p->target, 1);
+    for (int64_t i = 1; i <= p->count; i++)
+        send_poke(a, p->target, (uint64_t)i);
     if (!actor_replaying(a) && getenv("STRATD_TEST_CRASH_AFTER_COMMIT"))
         service_after_commit(a, crash_now, NULL);
 }
@@ -173,6 +176,7 @@ static const struct param_def kicker_params[] = {
     {"timer", PARAM_REF, PARAM_REQUIRED, 0, 0, "timer", offsetof(struct kicker_params, timer), NULL},
     {"target", PARAM_REF, PARAM_REQUIRED, 0, 0, "relay", offsetof(struct kicker_params, target), NULL},
     {"delay_ms", PARAM_INT, 0, 0, 60000, NULL, offsetof(struct kicker_params, delay_ms), "200"},
+    {"count", PARAM_INT, 0, 1, 1000000, NULL, offsetof(struct kicker_params, count), "1"},
     {NULL},
 };
 
