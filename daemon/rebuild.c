@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "arena.h"
+#include "entry_decode.h"
 #include "rebuild.h"
 
 #define PROGRESS_EVERY 65536
@@ -42,6 +43,7 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
                 char *err, size_t errlen)
 {
     struct journal_iter *it;
+    struct entry_scratch scratch;
     struct arena arena;
     const uint8_t *val;
     uint64_t lsn, total = rt->backlog_lsn;
@@ -53,10 +55,14 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
     rt->phase = PHASE_REBUILDING;
     rt->rebuild.total_entries = total;
     arena_init(&arena, 64 << 10);
+    entry_scratch_init(&scratch);
     it = journal_scan(rt->journal, 1);
     while (journal_iter_next(it, &lsn, &val, &len)) {
-        Stratd__Entry *pe = stratd__entry__unpack(&arena.pb, len, val);
+        const Stratd__Entry *pe = entry_decode_fast(&scratch, val, len);
         struct entry *pending = NULL, e;
+
+        if (!pe)
+            pe = stratd__entry__unpack(&arena.pb, len, val);
         struct actor *sender;
 
         if (!pe || !pe->msg) {
@@ -66,7 +72,8 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
             break;
         }
         sender = by_number(rt, pe->sender);
-        e = (struct entry){lsn, pe->time_ns, sender ? sender->ref : ACTOR_REF_NONE, 1, pe};
+        e = (struct entry){lsn, pe->time_ns, sender ? sender->ref : ACTOR_REF_NONE, 1,
+                           (Stratd__Entry *)pe};
         for (size_t i = 0; i < pe->n_receivers; i++) {
             struct actor *a = by_number(rt, pe->receivers[i]);
             if (!a || a->removed)
@@ -96,6 +103,7 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
     }
     journal_iter_free(it);
     arena_release(&arena);
+    entry_scratch_release(&scratch);
     rt->rebuild.seconds = mono_s() - t0;
     if (progress && rc == 0)
         progress(arg, rt->rebuild.entries, total);
