@@ -244,6 +244,49 @@ START_TEST(test_replay_single_actor)
 }
 END_TEST
 
+/* Enough entries to cycle the reader's chunks many times, and one entry
+ * bigger than a chunk: every entry arrives once, in lsn order. */
+START_TEST(test_replay_many_and_huge)
+{
+    enum { N = 300000, HUGE = 400000 };
+    static const uint32_t to1[] = {1};
+    uint32_t *big = malloc(HUGE * sizeof *big);
+    struct tu_rig r;
+    struct actor *r1;
+    struct rec_state *s1;
+    char err[256] = "";
+
+    ck_assert_ptr_nonnull(big);
+    for (size_t i = 0; i < HUGE - 1; i++)
+        big[i] = 9;   /* a number no actor has: skipped */
+    big[HUGE - 1] = 1;
+    tu_rig_open(&r, pair_yaml);
+    put_actor(&r, "r1", 1, N + 1);
+    for (uint64_t lsn = 1; lsn <= N + 1; lsn++) {
+        if (lsn == N / 2)
+            put_entry(r.j, lsn, 0, big, HUGE, lsn);
+        else
+            put_entry(r.j, lsn, 0, to1, 1, lsn);
+        if (lsn % 10000 == 0)
+            ck_assert_int_eq(journal_commit(r.j), 0);
+    }
+    ck_assert_int_eq(journal_commit(r.j), 0);
+    free(big);
+    tu_rig_restart(&r);
+    r1 = by_id(&r, "r1");
+    s1 = r1->state;
+    ck_assert_int_eq(rebuild_run(&r.rt, NULL, NULL, err, sizeof err), 0);
+    ck_assert_uint_eq(r.rt.rebuild.entries, N + 1);
+    ck_assert_uint_eq(r.rt.rebuild.deliveries, N + 1);
+    ck_assert_uint_eq(r1->handled, N + 1);
+    ck_assert_uint_eq(s1->n + s1->overflow, N + 1);
+    for (uint64_t i = 0; i < s1->n; i++)
+        ck_assert_uint_eq(s1->items[i].lsn, i + 1);
+    ck_assert_uint_eq(r1->mbox.len, 0);
+    tu_rig_close(&r);
+}
+END_TEST
+
 START_TEST(test_replay_split_receivers)
 {
     /* one entry, two receivers on either side of their watermarks: one
@@ -661,6 +704,7 @@ int main(void)
     tc = tu_tcase(s, "replay");
     tcase_add_test(tc, test_replay_single_actor);
     tcase_add_test(tc, test_replay_split_receivers);
+    tcase_add_test(tc, test_replay_many_and_huge);
     tcase_add_test(tc, test_replay_retired_number);
     tcase_add_test(tc, test_corrupt_garbage);
     tcase_add_test(tc, test_corrupt_truncated);
