@@ -34,7 +34,8 @@ endif
 # Debian 12 packages the build, the tests and `make run` need.
 PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-dev \
             libyaml-dev libprotobuf-c-dev protobuf-c-compiler check \
-            libsubunit-dev libsystemd-dev jq python3 procps curl systemd
+            libsubunit-dev libsystemd-dev jq python3 procps curl systemd \
+            prometheus
 
 PROTO   := $(wildcard proto/*.proto)
 GEN_C   := $(PROTO:proto/%.proto=$(BUILD)/gen/%.pb-c.c)
