@@ -21,6 +21,10 @@ struct service_ops {
     void (*go_live)(struct actor *a, void *state, uv_loop_t *loop);
     /* Stop input: close handles; no more sends after this returns. */
     void (*stop)(struct actor *a, void *state);
+    /* NULL when all is well, else a short phrase for the operator
+     * ("not connected to 127.0.0.1:7001"); shown in systemd's STATUS=.
+     * May be NULL. */
+    const char *(*health)(const void *state);
 };
 
 /* True while the actor is being rebuilt (its handlers must not act on the

@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "rebuild.h"
 #include "runtime.h"
+#include "service.h"
 #include "stratd.h"
 #include "topology.h"
 
@@ -38,7 +39,7 @@ struct daemon {
     struct metrics metrics;
     uv_loop_t *loop;
     uv_signal_t sigterm, sigint;
-    uv_timer_t watchdog;
+    uv_timer_t watchdog, status;
     bool stop_requested;
     bool stopped;
     int exit_code;
@@ -149,6 +150,24 @@ static void on_watchdog(uv_timer_t *h)
 {
     (void)h;
     sd_notify(0, "WATCHDOG=1");
+}
+
+/* STATUS= once a second: what systemctl status shows the operator. */
+static void on_status(uv_timer_t *h)
+{
+    struct daemon *d = h->data;
+    char line[1024];
+    int n = snprintf(line, sizeof line, "STATUS=live: %zu actors, lsn %llu", d->rt.n_actors,
+                     (unsigned long long)(d->rt.next_lsn - 1));
+
+    for (size_t i = 0; i < d->rt.n_actors && n < (int)sizeof line; i++) {
+        const struct actor *a = &d->rt.actors[i];
+        const char *bad;
+        if (a->kind->service && a->kind->service->health &&
+            (bad = a->kind->service->health(a->state)))
+            n += snprintf(line + n, sizeof line - (size_t)n, "; %s: %s", a->topo->id, bad);
+    }
+    sd_notify(0, line);
 }
 
 /* After rebuild: compare with the digests stored at the last clean stop. */
@@ -266,6 +285,9 @@ static int run(struct daemon *d, bool accept_drift)
     sd_notifyf(0, "READY=1\nSTATUS=live: %zu actors", d->rt.n_actors);
 
     uint64_t wd_usec = 0;
+    uv_timer_init(d->loop, &d->status);
+    d->status.data = d;
+    uv_timer_start(&d->status, on_status, 1000, 1000);
     uv_timer_init(d->loop, &d->watchdog);
     if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
         uv_timer_start(&d->watchdog, on_watchdog, 0, wd_usec / 2000 ? wd_usec / 2000 : 1);

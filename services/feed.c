@@ -257,9 +257,16 @@ static const char *feed_check(const void *params, const char **key)
     return NULL;
 }
 
+static const char *feed_health(const void *state)
+{
+    const struct feed_state *s = state;
+    return s->live && s->conn.state != CONN_UP ? "market data disconnected" : NULL;
+}
+
 static const struct service_ops feed_service = {
     .go_live = feed_go_live,
     .stop = feed_stop,
+    .health = feed_health,
 };
 
 const struct actor_kind feed_kind = {

@@ -613,9 +613,16 @@ static const struct param_def orders_params[] = {
 };
 #undef P
 
+static const char *orders_health(const void *state)
+{
+    const struct orders_state *s = state;
+    return s->live && !s->logged_on ? "order session down" : NULL;
+}
+
 static const struct service_ops orders_service = {
     .go_live = orders_go_live,
     .stop = orders_stop,
+    .health = orders_health,
 };
 
 const struct actor_kind orders_kind = {

@@ -41,4 +41,34 @@ check "rebuild progress was reported" grep -q '^got STATUS=rebuilding: .*M entri
 check "EXTEND_TIMEOUT_USEC sent while rebuilding" grep -q '^got EXTEND_TIMEOUT_USEC=' "$T/notify.out"
 check "exit 0" grep -q '^exit 0$' "$T/notify.out"
 grep "rebuilt" "$T/notify.log" | sed 's/^/  /'
+
+# A lost exchange connection shows in STATUS= too.
+dead=$(free_port)
+cat >"$T/net.yaml" <<Y
+journal: { path: $T/net.journal }
+control: { socket: $T/net.sock }
+metrics: { listen: 127.0.0.1:$(free_port) }
+services:
+  - { id: md, kind: feed, params: { connect: 127.0.0.1:$dead, symbols: [BTCUSD] } }
+strategies:
+  - { id: p, kind: probe, params: { symbol: BTCUSD } }
+Y
+python3 - "$T" "${STRATD:-$BIN/stratd}" "$T/net.yaml" <<'PY' >"$T/net.out" 2>&1
+import os, signal, socket, subprocess, sys, time
+T, stratd, cfg = sys.argv[1:4]
+path = os.path.join(T, "notify2.sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(path); s.settimeout(0.2)
+p = subprocess.Popen([stratd, "-c", cfg], env=dict(os.environ, NOTIFY_SOCKET=path),
+                     stderr=open(os.path.join(T, "net.log"), "w"))
+end = time.time() + 4
+while time.time() < end:
+    try:
+        for line in s.recv(4096).decode().split("\n"):
+            if line.startswith("STATUS="): print("got", line, flush=True)
+    except socket.timeout:
+        pass
+p.send_signal(signal.SIGTERM); print("exit", p.wait(timeout=30))
+PY
+check "STATUS= names the feed that lost its exchange" grep -q "^got STATUS=live: 2 actors.*; md: market data disconnected" "$T/net.out"
+check "exit 0" grep -q '^exit 0$' "$T/net.out"
 finish
