@@ -37,6 +37,7 @@ static void sma_init(struct actor *a, void *state, const void *params)
     (void)a;
     s->fast = p->fast;
     s->slow = p->slow;
+    acct_mark(&s->ac, p->symbol, 0);   /* position 0, not absent, in stats */
 }
 
 static void sma_on_start(struct actor *a, void *state)
