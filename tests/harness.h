@@ -76,6 +76,8 @@
 #include "service.h"
 #include "topology.h"
 
+#include "testutil.h"
+
 #define H_T0 4000000000000000000ll   /* the harness clock's start (ns, year 2096) */
 #define H_MS 1000000ll
 #define H_S  1000000000ll
@@ -283,48 +285,12 @@ static inline bool h_is_fake(const struct actor_kind *k)
 
 /* ---- temp directories ---------------------------------------------------------- */
 
-/* One base directory per test case, made in the Check parent by an
- * unchecked fixture (h_tcase) and removed by its teardown even when a test
- * died half-way; every harness makes its own directory under it. */
-static inline char *h_base(void)
-{
-    static char base[128];
-    return base;
-}
-
-static inline int h_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static inline void h_rmrf(const char *path)
-{
-    if (path && *path)
-        nftw(path, h_rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static inline void h_base_setup(void)
-{
-    snprintf(h_base(), 128, "/tmp/stratd-harness-XXXXXX");
-    if (!mkdtemp(h_base())) {
-        perror("mkdtemp");
-        abort();
-    }
-}
-
-static inline void h_base_teardown(void)
-{
-    h_rmrf(h_base());
-    h_base()[0] = '\0';
-}
-
-static inline void h_mkdtemp(char *out, size_t len)
-{
-    snprintf(out, len, "%s/h-XXXXXX", h_base()[0] ? h_base() : "/tmp");
-    ck_assert_msg(mkdtemp(out) != NULL, "mkdtemp %s failed", out);
-}
+/* Temp directories: testutil.h's (one base per test case, removed by its
+ * teardown even when a test died half-way). */
+#define h_rmrf tu_rmrf
+#define h_mkdtemp tu_tmpdir
+#define h_base_setup tu_base_setup
+#define h_base_teardown tu_base_teardown
 
 /* ---- the harness ------------------------------------------------------------------ */
 
