@@ -7,9 +7,10 @@
  *        │
  *   REBUILDING          rebuild_run(): replay ≤ watermark, sends dropped;
  *        │              entries above a watermark go to that mailbox
- *   runtime_go_live()   handle that backlog (sends on), Start the new
- *        │              actors, services go live
- *   LIVE                loop: idle = one scheduler round, prepare = commit
+ *   runtime_go_live()   Start the new actors, handle that backlog (sends
+ *        │              on), services go live
+ *   LIVE                loop: idle = scheduler passes (runtime_run, up to
+ *        │              a budget), prepare = commit
  *        │
  *   runtime_stop()      services stop, commit, digests + clean marker, flush
  *   STOPPING
