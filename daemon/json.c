@@ -107,6 +107,12 @@ void json_raw(struct json *j, const char *s)
     puts_(j, s);
 }
 
+void json_raw_value(struct json *j, const char *s)
+{
+    sep(j);
+    puts_(j, s);
+}
+
 void json_key(struct json *j, const char *key)
 {
     sep(j);

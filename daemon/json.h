@@ -33,6 +33,8 @@ void json_key(struct json *j, const char *key);
 void json_str(struct json *j, const char *s);
 /* Append text as is (no separator, no quoting). */
 void json_raw(struct json *j, const char *s);
+/* A value already rendered as JSON (separator placed as for any value). */
+void json_raw_value(struct json *j, const char *s);
 void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
 void json_double(struct json *j, double v);

@@ -441,6 +441,30 @@ END_TEST
 
 /* ---- JSON writer --------------------------------------------------------------- */
 
+/* A pre-rendered value as an object member and as array elements: the
+ * separators around it are placed as for any other value. */
+START_TEST(test_json_raw_value)
+{
+    struct json j;
+    char *s;
+
+    json_init(&j);
+    json_obj_begin(&j);
+    json_key(&j, "msg");
+    json_raw_value(&j, "{\"x\":1}");
+    json_kv_int(&j, "after", 2);
+    json_key(&j, "list");
+    json_arr_begin(&j);
+    json_raw_value(&j, "[]");
+    json_raw_value(&j, "3");
+    json_arr_end(&j);
+    json_obj_end(&j);
+    s = json_take(&j);
+    ck_assert_str_eq(s, "{\"msg\":{\"x\":1},\"after\":2,\"list\":[[],3]}");
+    free(s);
+}
+END_TEST
+
 START_TEST(test_json_nested)
 {
     struct json j;
@@ -573,6 +597,7 @@ int main(void)
 
     tc = tu_tcase(s, "json");
     tcase_add_test(tc, test_json_nested);
+    tcase_add_test(tc, test_json_raw_value);
     tcase_add_test(tc, test_json_escaping);
     tcase_add_test(tc, test_json_grows);
 

@@ -39,7 +39,7 @@ sleep 1   # one more report rewrite
 stop_stratd $PID
 check "clean stop" [ "$RC" = 0 ]
 
-ctl -j "$T/journal" journal dump >"$T/dump.jsonl"
+ctl -j "$T/journal" journal dump --json >"$T/dump.jsonl"
 # Orders the journal holds: accepted requests (not rejected by the
 # pre-trade checks, which answer with a REJECT carrying no session_seq).
 jq -s '[.[] | select(.msg.order_request != null) | .client_order_id] | sort' "$T/dump.jsonl" >"$T/requested.json"

@@ -26,9 +26,9 @@ Y
 STRATD_TEST_CRASH_AFTER_COMMIT=1 start_stratd crash "$T/t.yaml"
 wait $PID 2>/dev/null; rc=$?
 check "the test hook killed stratd after the commit (exit $rc = 128+9)" [ "$rc" = 137 ]
-n=$(ctl -j "$T/journal" journal dump --actor relay | jq -s '[.[] | select(.msg.poke != null)] | length')
+n=$(ctl -j "$T/journal" journal dump --json --actor relay | jq -s '[.[] | select(.msg.poke != null)] | length')
 check "all $N Pokes to relay are in the journal ($n)" [ "$n" = "$N" ]
-before=$(ctl -j "$T/journal" journal dump --actor sink | jq -s '[.[] | select(.msg.poke != null)] | length')
+before=$(ctl -j "$T/journal" journal dump --json --actor sink | jq -s '[.[] | select(.msg.poke != null)] | length')
 check "relay had passed on only part of them before the crash ($before)" [ "$before" -lt "$N" ]
 
 start_stratd run2 "$T/t.yaml"
@@ -47,7 +47,7 @@ start_stratd run3 "$T/t.yaml"
 check "third start goes live" wait_live "$T/ctl.sock" $PID
 sleep 0.3
 check "still exactly once" [ "$(stat_of "$T/ctl.sock" relay pokes)/$(stat_of "$T/ctl.sock" sink pokes)" = "$N/$N" ]
-n=$(ctl -j "$T/journal" journal dump --actor sink | jq -s '[.[] | select(.msg.poke != null)] | length')
+n=$(ctl -j "$T/journal" journal dump --json --actor sink | jq -s '[.[] | select(.msg.poke != null)] | length')
 check "$N Pokes to sink in the journal ($n)" [ "$n" = "$N" ]
 stop_stratd $PID
 finish

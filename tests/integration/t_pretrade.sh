@@ -20,7 +20,7 @@ check "live" wait_live "$T/ctl.sock" $PID
 check "stream done" wait_until 30 eval '[ "$(stat_of "$T/ctl.sock" md last_seq.ETHUSD)" = 3000 ]'
 sleep 1
 stop_stratd $PID
-ctl -j "$T/journal" journal dump >"$T/dump.jsonl"
+ctl -j "$T/journal" journal dump --json >"$T/dump.jsonl"
 local_rejects() { jq -s --arg r "$1" '[.[] | select(.msg.order_event.kind == "REJECT" and .msg.order_event.session_seq == 0 and (.msg.order_event.reason | test($r)))] | length' "$T/dump.jsonl"; }
 nq=$(local_rejects "exceeds max_order_qty 2"); np=$(local_rejects "max_position is 3")
 check "orders over max_order_qty rejected ($nq)" [ "$nq" -gt 0 ]

@@ -35,16 +35,19 @@ stop_stratd $PID
 
 # The known journal: Start to all, p1's Subscribe, the feed's timer
 # traffic, and exactly 5 ticks with seq 1..5 to p1.
-ctl -c "$T/t.yaml" journal dump >"$T/dump.jsonl"; rc=$?
+ctl -c "$T/t.yaml" journal dump --json >"$T/dump.jsonl"; rc=$?
 check "journal dump exit 0" [ "$rc" = 0 ]
 check "every line is JSON" jq -e . "$T/dump.jsonl" >/dev/null
 check "first entry: Start to every actor" [ "$(head -1 "$T/dump.jsonl" | jq -c '[.sender, .receivers, (.msg|keys)]')" = '["stratd",["clock","ticks","p1"],["start"]]' ]
 check "p1 subscribed to BTCUSD" [ "$(jq -c 'select(.msg.subscribe) | [.sender, .receivers, .msg.subscribe.symbols]' "$T/dump.jsonl")" = '["p1",["ticks"],["BTCUSD"]]' ]
 check "ticks seq 1..5 to p1" [ "$(jq -c 'select(.msg.tick) | .msg.tick.seq' "$T/dump.jsonl" | tr '\n' ' ')" = "1 2 3 4 5 " ]
 check "lsn strictly increasing from 1" [ "$(jq -s '[.[].lsn] == ([range(1; length + 1)])' "$T/dump.jsonl")" = true ]
-n=$(ctl -c "$T/t.yaml" journal dump --actor p1 | wc -l)
+n=$(ctl -c "$T/t.yaml" journal dump --json --actor p1 | wc -l)
 check "--actor p1: Start + 5 ticks ($n)" [ "$n" = 6 ]
-check "--from/--limit" [ "$(ctl -c "$T/t.yaml" journal dump --from 3 --limit 2 | jq -s -c '[.[].lsn]')" = "[3,4]" ]
+check "--from/--limit" [ "$(ctl -c "$T/t.yaml" journal dump --json --from 3 --limit 2 | jq -s -c '[.[].lsn]')" = "[3,4]" ]
+txt=$(ctl -c "$T/t.yaml" journal dump --actor p1)
+check "journal dump (text): a line per entry" [ "$(wc -l <<<"$txt")" = 6 ]
+check "journal dump (text): sender -> receivers and the message" grep -Eq '^[0-9]+ .* ticks -> p1  \{"tick":\{"seq":1,"symbol":"BTCUSD"' <<<"$txt" || echo "$txt" | head -3
 st=$(ctl -c "$T/t.yaml" journal stats --json)
 check "journal stats --json: entries match the dump" [ "$(jq .entries <<<"$st")" = "$(wc -l <"$T/dump.jsonl")" ]
 check "journal stats: p1 received 6" [ "$(jq '.actors[] | select(.id == "p1") | .received' <<<"$st")" = 6 ]

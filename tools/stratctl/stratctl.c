@@ -4,7 +4,7 @@
  *   stratctl [-s SOCK | -c FILE] status [--json]
  *   stratctl [-s SOCK | -c FILE] actors [--json]
  *   stratctl [-s SOCK | -c FILE] actor ID
- *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]
+ *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N] [--json]
  *   stratctl -j DIR  journal dump ...        (the journal directory itself)
  *   stratctl -c FILE|-j DIR journal stats [--json]
  *   stratctl config check FILE                (what a restart with FILE would do)
@@ -12,7 +12,8 @@
  *
  * Live commands talk to the daemon's control socket (-s, or control.socket
  * of the topology given with -c). `journal dump` reads the journal offline,
- * read-only (safe beside a running daemon), one JSON object per entry.
+ * read-only (safe beside a running daemon): a line per entry, or with
+ * --json one JSON object per line.
  *
  * Exit: 0 ok, 1 the daemon or journal could not be reached/read, 2 usage.
  */
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -43,8 +45,7 @@ static void usage(FILE *f)
             "usage: stratctl [-s SOCK | -c FILE] status [--json]\n"
             "       stratctl [-s SOCK | -c FILE] actors [--json]\n"
             "       stratctl [-s SOCK | -c FILE] actor ID\n"
-            "       stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N]\n"
-            "       stratctl -j DIR journal dump [--actor ID] [--from LSN] [--limit N]\n"
+            "       stratctl -c FILE|-j DIR journal dump [--actor ID] [--from LSN] [--limit N] [--json]\n"
             "       stratctl -c FILE|-j DIR journal stats [--json]\n"
             "       stratctl config check FILE\n"
             "       stratctl -c FILE|-j DIR retire ID\n"
@@ -107,10 +108,63 @@ static int request(const char *sock, const char *line)
     return rc;
 }
 
-static int journal_dump(const char *path, const char *actor_id,
-                        uint64_t from, uint64_t limit)
+/* One entry as a JSON object (--json) or a line for people:
+ *   LSN  TIME  SENDER -> RECEIVERS  KIND {fields} */
+static void dump_entry(uint64_t lsn, const Stratd__Entry *e, char *const *ids,
+                       uint32_t max_number, const struct meta_actor *sender, bool json)
 {
-    char err[1024];
+    struct json js, body;
+    const char *sid = e->sender == 0 ? "stratd" :
+                      e->sender <= max_number && ids[e->sender] ? ids[e->sender] : "?";
+
+    json_init(&body);
+    if (e->msg)
+        pbjson_message(&body, &e->msg->base);
+    else
+        json_null(&body);
+    if (json) {
+        json_init(&js);
+        json_obj_begin(&js);
+        json_kv_uint(&js, "lsn", lsn);
+        json_kv_int(&js, "time_ns", e->time_ns);
+        json_kv_str(&js, "sender", sid);
+        json_key(&js, "receivers");
+        json_arr_begin(&js);
+        for (size_t r = 0; r < e->n_receivers; r++)
+            json_str(&js, e->receivers[r] <= max_number && ids[e->receivers[r]] ?
+                              ids[e->receivers[r]] : "?");
+        json_arr_end(&js);
+        json_key(&js, "msg");
+        json_raw_value(&js, body.buf);
+        if (sender && e->msg && e->msg->kind_case == STRATD__MSG__KIND_ORDER_REQUEST)
+            json_kv_uint(&js, "client_order_id",
+                         orders_client_order_id(hash_bytes(HASH_SEED, sender->uuid, 16), lsn));
+        json_obj_end(&js);
+        puts(js.buf);
+        json_release(&js);
+    } else {
+        time_t sec = (time_t)(e->time_ns / 1000000000);
+        struct tm tm;
+        char when[32];
+        localtime_r(&sec, &tm);
+        strftime(when, sizeof when, "%F %T", &tm);
+        printf("%-8llu %s.%06lld  %s ->", (unsigned long long)lsn, when,
+               (long long)(e->time_ns % 1000000000 / 1000), sid);
+        for (size_t r = 0; r < e->n_receivers && r < 4; r++)
+            printf("%s%s", r ? "," : " ", e->receivers[r] <= max_number && ids[e->receivers[r]] ?
+                                              ids[e->receivers[r]] : "?");
+        if (e->n_receivers > 4)
+            printf(" +%zu", e->n_receivers - 4);
+        /* body is {"kind":{...}}: print kind and fields */
+        printf("  %s\n", body.buf);
+    }
+    json_release(&body);
+}
+
+static int journal_dump(const char *path, const char *actor_id, uint64_t from,
+                        uint64_t limit, bool json)
+{
+    char err[1024], **ids = NULL;
     struct journal *j;
     struct journal_iter *it;
     struct meta m;
@@ -140,10 +194,14 @@ static int journal_dump(const char *path, const char *actor_id,
         }
         want = ma->number;
     }
+    ids = calloc(m.max_number + 1, sizeof *ids);   /* number -> id */
+    if (!ids)
+        abort();
+    for (size_t i = 0; i < m.n; i++)
+        ids[m.actors[i].number] = m.actors[i].id;
     it = journal_scan(j, from);
     while ((limit == 0 || shown < limit) && journal_iter_next(it, &lsn, &val, &len)) {
         Stratd__Entry *e = stratd__entry__unpack(NULL, len, val);
-        struct json js;
         bool match = !actor_id;
 
         if (!e) {
@@ -154,43 +212,19 @@ static int journal_dump(const char *path, const char *actor_id,
         for (size_t i = 0; i < e->n_receivers && !match; i++)
             match = e->receivers[i] == want;
         if (match) {
-            json_init(&js);
-            json_obj_begin(&js);
-            json_kv_uint(&js, "lsn", lsn);
-            json_kv_int(&js, "time_ns", e->time_ns);
-            json_key(&js, "sender");
-            struct meta_actor *s = NULL;
-            for (size_t i = 0; i < m.n; i++)
+            const struct meta_actor *sender = NULL;
+            for (size_t i = 0; i < m.n && e->msg &&
+                               e->msg->kind_case == STRATD__MSG__KIND_ORDER_REQUEST; i++)
                 if (m.actors[i].number == e->sender)
-                    s = &m.actors[i];
-            json_str(&js, e->sender == 0 ? "stratd" : s ? s->id : "?");
-            json_key(&js, "receivers");
-            json_arr_begin(&js);
-            for (size_t r = 0; r < e->n_receivers; r++) {
-                const char *id = "?";
-                for (size_t i = 0; i < m.n; i++)
-                    if (m.actors[i].number == e->receivers[r])
-                        id = m.actors[i].id;
-                json_str(&js, id);
-            }
-            json_arr_end(&js);
-            json_key(&js, "msg");
-            if (e->msg)
-                pbjson_message(&js, &e->msg->base);
-            else
-                json_null(&js);
-            if (s && e->msg && e->msg->kind_case == STRATD__MSG__KIND_ORDER_REQUEST)
-                json_kv_uint(&js, "client_order_id",
-                             orders_client_order_id(hash_bytes(HASH_SEED, s->uuid, 16), lsn));
-            json_obj_end(&js);
-            puts(js.buf);
-            json_release(&js);
+                    sender = &m.actors[i];
+            dump_entry(lsn, e, ids, m.max_number, sender, json);
             shown++;
         }
         stratd__entry__free_unpacked(e, NULL);
     }
     journal_iter_free(it);
 out:
+    free(ids);
     meta_release(&m);
     journal_close(j);
     return rc;
@@ -396,7 +430,7 @@ int main(int argc, char **argv)
             rc = 2;
         } else {
             rc = journal_dump(journal ? journal : t.journal_path, actor_id,
-                              from ? from : 1, limit);
+                              from ? from : 1, limit, json);
         }
     } else if (strcmp(cmd, "retire") == 0) {
         if (optind + 2 != argc || (!config && !journal)) {
