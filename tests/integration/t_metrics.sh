@@ -13,6 +13,7 @@ ticks() { sed -nE 's/^stratd_messages_handled_total\{kind="tick"\} ([0-9]+)$/\1/
 check "scrape returns the handled counter" [ -n "$(ticks "$m1")" ]
 check "ticks handled move between scrapes ($(ticks "$m1") -> $(ticks "$m2"))" [ "$(ticks "$m2")" -gt "$(ticks "$m1")" ]
 check "commit latency histogram present" grep -q '^stratd_journal_commit_seconds_bucket{le="+Inf"}' <<<"$m2"
+check "actors' own figures exported" grep -Eq '^stratd_actor_stat\{actor="probe-1",kind="probe",stat="count"\} [1-9]' <<<"$m2"
 if command -v promtool >/dev/null; then
   check "promtool check metrics" bash -c "promtool check metrics <<<'$m2'"
 else
