@@ -226,6 +226,35 @@ static char *actors_text(struct runtime *rt)
     return json_take(&j);
 }
 
+/* Human form of "actor ID". */
+static char *actor_text(struct runtime *rt, const char *id)
+{
+    struct actor *a = runtime_by_id(rt, id);
+    struct json j, st;
+    char line[1024], uuid[37];
+
+    if (!a)
+        return NULL;
+    uuid_format(uuid, a->uuid);
+    json_init(&st);
+    json_obj_begin(&st);
+    if (a->kind->stats)
+        a->kind->stats(a->state, &st);
+    json_obj_end(&st);
+    json_init(&j);
+    snprintf(line, sizeof line,
+             "id:        %s\nkind:      %s (%s)\nuuid:      %s\nnumber:    %u\n"
+             "handled:   %llu\nwatermark: %llu\nmailbox:   %zu\ndigest:    %016llx\n"
+             "stats:     ",
+             a->topo->id, a->kind->name, a->kind->service ? "service" : "strategy", uuid,
+             a->number, (unsigned long long)a->handled, (unsigned long long)a->watermark,
+             a->mbox.len, (unsigned long long)runtime_digest(a));
+    json_raw(&j, line);
+    json_raw(&j, st.buf);
+    json_release(&st);
+    return json_take(&j);
+}
+
 static void answer(struct conn *k)
 {
     struct control *c = k->c;
@@ -249,6 +278,8 @@ static void answer(struct conn *k)
                         : control_status_json(c->rt, mono_s() - c->started);
     else if (strcmp(line, "actors") == 0)
         k->reply = text ? actors_text(c->rt) : control_actors_json(c->rt, NULL);
+    else if (strcmp(line, "actor") == 0 && arg && *arg && text && runtime_by_id(c->rt, arg))
+        k->reply = actor_text(c->rt, arg);
     else if (strcmp(line, "actor") == 0 && arg && *arg)
         k->reply = control_actors_json(c->rt, arg);
     else

@@ -25,7 +25,8 @@ check "status (text) has phase" bash -c "'$BIN/stratctl' -s '$T/ctl.sock' status
 check "-c FILE finds the socket" [ "$(ctl -c "$T/t.yaml" status --json | jq -r .actors)" = 3 ]
 check "actors --json parses: 3 actors" [ "$(ctl -s "$T/ctl.sock" actors --json | jq length)" = 3 ]
 check "actors (text) is a table" bash -c "'$BIN/stratctl' -s '$T/ctl.sock' actors | grep -q '^p1  *probe '"
-a=$(ctl -s "$T/ctl.sock" actor p1)
+a=$(ctl -s "$T/ctl.sock" actor p1 --json)
+check "actor p1 (text)" bash -c "'$BIN/stratctl' -s '$T/ctl.sock' actor p1 | grep -q '^kind: *probe (strategy)'"
 check "actor p1: stats and mailbox" [ "$(jq -r '.stats.count, .mailbox' <<<"$a" | tr '\n' ' ')" = "5 0 " ]
 out=$(ctl -s "$T/ctl.sock" actor nope 2>&1); rc=$?
 check "unknown actor: exit 1 with a message ($rc)" [ "$rc" = 1 ] && grep -q "no actor 'nope'" <<<"$out"

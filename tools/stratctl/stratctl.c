@@ -44,7 +44,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: stratctl [-s SOCK | -c FILE] status [--json]\n"
             "       stratctl [-s SOCK | -c FILE] actors [--json]\n"
-            "       stratctl [-s SOCK | -c FILE] actor ID\n"
+            "       stratctl [-s SOCK | -c FILE] actor ID [--json]\n"
             "       stratctl -c FILE|-j DIR journal dump [--actor ID] [--from LSN] [--limit N] [--json]\n"
             "       stratctl -c FILE|-j DIR journal stats [--json]\n"
             "       stratctl config check FILE\n"
@@ -456,7 +456,7 @@ int main(int argc, char **argv)
         snprintf(line, sizeof line, "%s%s\n", json ? "" : "text ", cmd);
         rc = request(sock, line);
     } else if (strcmp(cmd, "actor") == 0 && optind + 2 == argc) {
-        snprintf(line, sizeof line, "actor %.1000s\n", argv[optind + 1]);
+        snprintf(line, sizeof line, "%sactor %.1000s\n", json ? "" : "text ", argv[optind + 1]);
         rc = request(sock, line);
     } else {
         fprintf(stderr, "stratctl: unknown command '%s'\n", cmd);
