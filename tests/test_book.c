@@ -2,7 +2,8 @@
  * test_book.c — exsim's matching engine without I/O: the order book
  * (price-time priority, partial fills, cancels, market and IOC orders), the
  * exchange layer on top (reports, positions, idempotent client order ids,
- * the simulated liquidity) and the determinism of the market model.
+ * the simulated liquidity), the determinism of the market model, and the
+ * --state file (save, restore, carry on exactly; refusals).
  *
  * The exsim sources are compiled into this test directly: they are not part
  * of the daemon's library.
@@ -16,6 +17,8 @@
 #include "../tools/exsim/book.c"
 #include "../tools/exsim/exch.c"
 #include "../tools/exsim/mdgen.c"
+#include "../tools/exsim/hist.c"
+#include "../tools/exsim/state.c"
 
 /* ---- book helpers */
 
@@ -698,16 +701,435 @@ START_TEST(mdgen_csv)
 }
 END_TEST
 
+/* ---- the --state file */
+
+static struct exsim *sim_new(uint64_t seed, const char *const *syms, size_t n,
+                             const char *path)
+{
+    struct exsim *s = calloc(1, sizeof *s);
+
+    ck_assert_ptr_nonnull(s);
+    s->cfg.seed = seed;
+    s->cfg.symbols = (const char **)syms;
+    s->cfg.n_sym = n;
+    s->cfg.rate = 1000;
+    s->cfg.state = path;
+    ck_assert_int_eq(mdgen_init_model(&s->gen, seed, syms, n), 0);
+    s->hist = calloc(n, sizeof *s->hist);
+    ck_assert_ptr_nonnull(s->hist);
+    ck_assert_int_eq(exch_init(&s->exch, syms, n, NULL, NULL), 0);
+    return s;
+}
+
+static void sim_free(struct exsim *s)
+{
+    for (size_t i = 0; i < s->cfg.n_sym; i++)
+        free(s->hist[i].t);
+    free(s->hist);
+    free(s->clock);
+    exch_release(&s->exch);
+    mdgen_release(&s->gen);
+    free(s);
+}
+
+/* One step of a seeded client: orders near the touch (some rest, some
+ * trade), market orders, cancels, duplicates, an unknown symbol. */
+static void client_step(struct exsim *s, struct mdgen_rng *r, uint64_t *next_id)
+{
+    static const char *const accts[] = { "acct-1", "acct-2" };
+    struct exch_account *a = exch_account(&s->exch, accts[mdgen_rng_below(r, 2)], true);
+    size_t sym = mdgen_rng_below(r, s->cfg.n_sym);
+    const struct exsim_tick *t = s->hist[sym].n ? &s->hist[sym].t[s->hist[sym].n - 1] : NULL;
+    int side = mdgen_rng_below(r, 2) ? BUY : SELL;
+    uint64_t k = mdgen_rng_below(r, 10);
+    Stratd__Wire__NewOrder o;
+    int64_t now = (int64_t)s->published;
+
+    ck_assert_ptr_nonnull(a);
+    if (!t)
+        return;
+    if (k < 5) {
+        int64_t off = ((int64_t)mdgen_rng_below(r, 5) - 2) * MDGEN_PRICE_TICK;
+        o = order(++*next_id, s->cfg.symbols[sym], side,
+                  (side == BUY ? t->bid : t->ask) + (side == BUY ? off : -off),
+                  1 + (int64_t)mdgen_rng_below(r, 6));
+        ck_assert_int_eq(exch_new_order(&s->exch, a, &o, now), 0);
+    } else if (k < 6) {
+        o = order(++*next_id, s->cfg.symbols[sym], side, 0, 1 + (int64_t)mdgen_rng_below(r, 3));
+        ck_assert_int_eq(exch_new_order(&s->exch, a, &o, now), 0);
+    } else if (k < 8 && *next_id > 0) {
+        ck_assert_int_eq(exch_cancel(&s->exch, a, 1 + mdgen_rng_below(r, *next_id), now), 0);
+    } else if (k < 9 && *next_id > 0) {
+        o = order(1 + mdgen_rng_below(r, *next_id), s->cfg.symbols[sym], side, t->bid, 1);
+        ck_assert_int_eq(exch_new_order(&s->exch, a, &o, now), 0);   /* maybe known */
+    } else {
+        o = order(++*next_id, "NOPE", side, 100, 1);
+        ck_assert_int_eq(exch_new_order(&s->exch, a, &o, now), 0);
+    }
+}
+
+/* ticks of the model, with a client step every few ticks */
+static void run(struct exsim *s, struct mdgen_rng *r, uint64_t *next_id, int ticks)
+{
+    for (int i = 0; i < ticks; i++) {
+        ck_assert_int_eq(exsim_generate(s, true, (int64_t)s->published), EXSIM_GEN_OK);
+        if (mdgen_rng_below(r, 3) == 0)
+            client_step(s, r, next_id);
+    }
+}
+
+static void assert_same_books(const struct book *x, const struct book *y)
+{
+    const struct book_half *hx[2] = { &x->bids, &x->asks }, *hy[2] = { &y->bids, &y->asks };
+
+    check_invariants(y);
+    ck_assert_uint_eq(book_orders(x), book_orders(y));
+    for (int h = 0; h < 2; h++) {
+        ck_assert_uint_eq(hx[h]->n, hy[h]->n);
+        for (size_t i = 0; i < hx[h]->n; i++) {
+            const struct book_order *a = hx[h]->lv[i].head, *b = hy[h]->lv[i].head;
+            ck_assert_int_eq(hx[h]->lv[i].price, hy[h]->lv[i].price);
+            for (; a && b; a = a->next, b = b->next) {
+                const struct exch_order *oa = a->owner, *ob = b->owner;
+                ck_assert_uint_eq(a->id, b->id);
+                ck_assert_int_eq(a->qty, b->qty);
+                ck_assert_int_eq(a->cum, b->cum);
+                ck_assert_int_eq(a->leaves, b->leaves);
+                ck_assert_int_eq(!oa, !ob);
+                if (oa) {
+                    ck_assert_uint_eq(oa->client_order_id, ob->client_order_id);
+                    ck_assert_str_eq(oa->acct->name, ob->acct->name);
+                }
+            }
+            ck_assert(!a && !b);
+        }
+    }
+    ck_assert_int_eq(x->last_price, y->last_price);
+    ck_assert_int_eq(x->volume, y->volume);
+}
+
+/* Everything the state file is about is the same in x and y. */
+static void assert_same(const struct exsim *x, const struct exsim *y)
+{
+    ck_assert_uint_eq(x->published, y->published);
+    ck_assert_uint_eq(x->tick_digest, y->tick_digest);
+    for (size_t i = 0; i < x->cfg.n_sym; i++) {
+        ck_assert_uint_eq(x->hist[i].n, y->hist[i].n);
+        for (size_t k = 0; k < x->hist[i].n; k++) {
+            const struct exsim_tick *a = &x->hist[i].t[k], *b = &y->hist[i].t[k];
+            ck_assert(a->bid == b->bid && a->ask == b->ask && a->last == b->last &&
+                      a->size == b->size && a->time_ns == b->time_ns);
+        }
+        assert_same_books(&x->exch.sym[i].book, &y->exch.sym[i].book);
+        ck_assert_uint_eq(x->exch.sym[i].n_sim, y->exch.sym[i].n_sim);
+        for (size_t k = 0; k < x->exch.sym[i].n_sim; k++)
+            ck_assert_uint_eq(x->exch.sym[i].sim_ids[k], y->exch.sym[i].sim_ids[k]);
+    }
+    ck_assert_uint_eq(x->exch.next_book_id, y->exch.next_book_id);
+    ck_assert_uint_eq(x->exch.orders, y->exch.orders);
+    ck_assert_uint_eq(x->exch.resends, y->exch.resends);
+    ck_assert_uint_eq(x->exch.rejects, y->exch.rejects);
+    ck_assert_uint_eq(x->exch.fills, y->exch.fills);
+    ck_assert_uint_eq(x->exch.cancels, y->exch.cancels);
+    ck_assert_uint_eq(x->exch.n_acct, y->exch.n_acct);
+    for (size_t i = 0; i < x->exch.n_acct; i++) {
+        const struct exch_account *a = x->exch.acct[i], *b = y->exch.acct[i];
+        ck_assert_str_eq(a->name, b->name);
+        ck_assert_uint_eq(a->fills, b->fills);
+        for (size_t k = 0; k < x->cfg.n_sym; k++)
+            ck_assert_int_eq(a->position[k], b->position[k]);
+        ck_assert_uint_eq(a->n_reports, b->n_reports);
+        for (size_t k = 0; k < a->n_reports; k++) {
+            const struct exch_report *p = &a->reports[k], *q = &b->reports[k];
+            ck_assert(p->session_seq == q->session_seq && p->client_order_id == q->client_order_id &&
+                      p->kind == q->kind && p->side == q->side && p->price == q->price &&
+                      p->qty == q->qty && p->cum_qty == q->cum_qty && p->leaves == q->leaves &&
+                      p->fill_price == q->fill_price && p->exch_time_ns == q->exch_time_ns);
+            ck_assert_str_eq(p->symbol, q->symbol);
+            ck_assert_str_eq(p->reason, q->reason);
+        }
+        ck_assert_uint_eq(a->n_orders, b->n_orders);
+        for (size_t k = 0; k < a->n_orders; k++) {
+            const struct exch_order *p = a->orders[k], *q = b->orders[k];
+            ck_assert_ptr_eq(map_get(&b->by_id, q->client_order_id), q);
+            ck_assert(p->client_order_id == q->client_order_id && p->book_id == q->book_id &&
+                      p->sym == q->sym && p->side == q->side && p->type == q->type &&
+                      p->tif == q->tif && p->price == q->price && p->qty == q->qty &&
+                      p->cum == q->cum && p->leaves == q->leaves && p->state == q->state);
+            ck_assert_str_eq(p->symbol, q->symbol);
+            ck_assert_str_eq(p->reason, q->reason);
+        }
+    }
+}
+
+static void temp_path(char *buf, size_t cap)
+{
+    char dir[] = "/tmp/test_state_XXXXXX";
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(buf, cap, "%s/exsim.state", dir);
+}
+
+static void temp_remove(const char *path)
+{
+    char dir[256];
+
+    unlink(path);
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    rmdir(dir);
+}
+
+START_TEST(state_restores_and_carries_on_exactly)
+{
+    char path[256], err[512];
+    struct exsim *a, *b;
+    struct mdgen_rng ra, rb;
+    uint64_t ida = 0, idb;
+    size_t live = 0;
+
+    temp_path(path, sizeof path);
+    a = sim_new(11, SYMS, 2, path);
+    mdgen_rng_seed(&ra, 99);
+    run(a, &ra, &ida, 3000);
+    for (size_t i = 0; i < a->exch.n_acct; i++)
+        for (size_t k = 0; k < a->exch.acct[i]->n_orders; k++)
+            live += a->exch.acct[i]->orders[k]->state == EXCH_LIVE;
+    ck_assert_uint_gt(live, 0);              /* resting client orders... */
+    ck_assert_uint_gt(a->exch.fills, 0);     /* ...fills... */
+    ck_assert_uint_gt(a->exch.resends, 0);   /* ...and known ids, all saved */
+    ck_assert_uint_gt(a->exch.cancels, 0);
+    ck_assert_uint_gt(a->exch.rejects, 0);
+    ck_assert_int_eq(state_save(a, err, sizeof err), 0);
+    ck_assert_uint_eq(a->state_version, state_version(a));
+
+    b = sim_new(11, SYMS, 2, path);
+    ck_assert_int_eq(state_load(b, err, sizeof err), 1);
+    assert_same(a, b);
+
+    /* The same inputs from here on give the same exchange, report for
+     * report: the restored one carries on exactly. */
+    rb = ra;
+    idb = ida;
+    run(a, &ra, &ida, 3000);
+    run(b, &rb, &idb, 3000);
+    assert_same(a, b);
+
+    /* Saved again from the restored one: still the same. */
+    ck_assert_int_eq(state_save(b, err, sizeof err), 0);
+    sim_free(b);
+    b = sim_new(11, SYMS, 2, path);
+    ck_assert_int_eq(state_load(b, err, sizeof err), 1);
+    assert_same(a, b);
+    sim_free(a);
+    sim_free(b);
+    temp_remove(path);
+}
+END_TEST
+
+START_TEST(state_clock_survives_another_rate)
+{
+    char path[256], err[512];
+    struct exsim *a, *b, *c;
+
+    temp_path(path, sizeof path);
+    a = sim_new(3, SYMS, 2, path);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(exsim_generate(a, true, 0), EXSIM_GEN_OK);
+    ck_assert_int_eq(state_save(a, err, sizeof err), 0);
+    b = sim_new(3, SYMS, 2, path);
+    b->cfg.rate = 10;   /* restarted at another rate */
+    ck_assert_int_eq(state_load(b, err, sizeof err), 1);
+    assert_same(a, b);   /* the stamps of published ticks did not move */
+    ck_assert_int_eq(exsim_tick_time(b, 100), exsim_tick_time(a, 100));
+    ck_assert_int_eq(exsim_tick_time(b, 101), exsim_tick_time(a, 100) + 100000000);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_eq(exsim_generate(b, true, 0), EXSIM_GEN_OK);
+    ck_assert_int_eq(state_save(b, err, sizeof err), 0);
+    c = sim_new(3, SYMS, 2, path);
+    ck_assert_int_eq(state_load(c, err, sizeof err), 1);   /* back to rate 1000 */
+    assert_same(b, c);
+    ck_assert_uint_eq(c->n_clock, 3);
+    sim_free(a);
+    sim_free(b);
+    sim_free(c);
+    temp_remove(path);
+}
+END_TEST
+
+START_TEST(state_refuses_other_arguments_and_damage)
+{
+    static const char *const other[] = { "BTCUSD", "XRPUSD" };
+    static const char *const swapped[] = { "ETHUSD", "BTCUSD" };
+    char path[256], err[512];
+    struct exsim *a, *b;
+    struct mdgen_rng r;
+    uint64_t id = 0;
+    FILE *f;
+    long size;
+    char *data;
+
+    temp_path(path, sizeof path);
+    a = sim_new(5, SYMS, 2, path);
+    b = sim_new(5, SYMS, 2, path);
+    ck_assert_int_eq(state_load(b, err, sizeof err), 0);   /* no file: fresh */
+    sim_free(b);
+    mdgen_rng_seed(&r, 1);
+    run(a, &r, &id, 500);
+    ck_assert_int_eq(state_save(a, err, sizeof err), 0);
+
+    b = sim_new(6, SYMS, 2, path);
+    ck_assert_int_eq(state_load(b, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "--seed 5 --symbols BTCUSD,ETHUSD"));
+    ck_assert_ptr_nonnull(strstr(err, "not --seed 6"));
+    sim_free(b);
+    b = sim_new(5, other, 2, path);
+    ck_assert_int_eq(state_load(b, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "--symbols BTCUSD,XRPUSD"));
+    sim_free(b);
+    b = sim_new(5, swapped, 2, path);
+    ck_assert_int_eq(state_load(b, err, sizeof err), -1);
+    sim_free(b);
+    b = sim_new(5, SYMS, 1, path);
+    ck_assert_int_eq(state_load(b, err, sizeof err), -1);
+    sim_free(b);
+
+    /* damaged: every truncation, and a flipped byte anywhere */
+    f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    rewind(f);
+    data = malloc((size_t)size);
+    ck_assert_uint_eq(fread(data, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    for (long cut = 0; cut < size; cut += 1 + cut / 16) {
+        f = fopen(path, "wb");
+        fwrite(data, 1, (size_t)cut, f);
+        fclose(f);
+        b = sim_new(5, SYMS, 2, path);
+        ck_assert_int_eq(state_load(b, err, sizeof err), -1);
+        ck_assert(strstr(err, "truncated") || strstr(err, "not an exsim state file"));
+        sim_free(b);
+    }
+    for (long at = 0; at < size; at += 1 + at / 8) {
+        data[at] ^= 0x20;
+        f = fopen(path, "wb");
+        fwrite(data, 1, (size_t)size, f);
+        fclose(f);
+        data[at] ^= 0x20;
+        b = sim_new(5, SYMS, 2, path);
+        ck_assert_int_eq(state_load(b, err, sizeof err), -1);
+        sim_free(b);
+    }
+    free(data);
+    sim_free(a);
+    temp_remove(path);
+}
+END_TEST
+
+/* A valid checksum over records that make no sense is still refused. */
+START_TEST(state_refuses_inconsistent_records)
+{
+    char path[256], err[512];
+    struct exsim *a, *b;
+    struct sink k;
+    Stratd__Exsim__Header h = STRATD__EXSIM__HEADER__INIT;
+    Stratd__Exsim__ClockSegment c = STRATD__EXSIM__CLOCK_SEGMENT__INIT, *cp = &c;
+    Record r = STRATD__EXSIM__RECORD__INIT;
+    uint64_t ticks[2] = { 0, 0 };
+
+    temp_path(path, sizeof path);
+    a = sim_new(5, SYMS, 2, path);
+    for (int variant = 0; variant < 3; variant++) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ck_assert_int_ge(fd, 0);
+        sink_init(&k, fd);
+        sink_bytes(&k, STATE_MAGIC, STATE_MAGIC_LEN, true);
+        h.version = variant == 0 ? 2 : STATE_VERSION;
+        h.seed = 5;
+        h.n_symbols = 2;
+        h.symbols = (char **)SYMS;
+        h.n_ticks = 2;
+        h.ticks = ticks;
+        h.published = variant == 2 ? 10 : 0;   /* digest 0 will not match */
+        ticks[0] = ticks[1] = variant == 2 ? 5 : 0;
+        c.rate = 1000;
+        h.n_clock = 1;
+        h.clock = &cp;
+        h.accounts = variant == 1 ? 1 : 0;     /* an account that is missing */
+        r.body_case = STRATD__EXSIM__RECORD__BODY_HEADER;
+        r.header = &h;
+        put_record(&k, &r);
+        for (uint32_t i = 0; variant == 2 && i < 2; i++) {
+            Stratd__Exsim__Book book = STRATD__EXSIM__BOOK__INIT;
+            book.sym = i;
+            r.body_case = STRATD__EXSIM__RECORD__BODY_BOOK;
+            r.book = &book;
+            put_record(&k, &r);
+        }
+        ck_assert_int_eq(sink_finish(&k), 0);
+        close(fd);
+        b = sim_new(5, SYMS, 2, path);
+        ck_assert_int_eq(state_load(b, err, sizeof err), -1);
+        ck_assert_ptr_nonnull(strstr(err, variant == 0 ? "format version 2"
+                                          : variant == 1 ? "expected an account"
+                                          : "differ from those published"));
+        sim_free(b);
+    }
+    sim_free(a);
+    temp_remove(path);
+}
+END_TEST
+
+START_TEST(book_restore_keeps_priority)
+{
+    struct book b;
+    struct book_order o = {0};
+    struct fills r = {0};
+
+    book_init(&b);
+    o.side = BOOK_BUY;
+    o.price = 100;
+    o.qty = 5;
+    o.cum = 2;
+    o.leaves = 3;
+    o.id = 7;
+    ck_assert_int_eq(book_restore(&b, &o), 0);
+    o.id = 3;
+    o.cum = 0;
+    o.leaves = 5;
+    ck_assert_int_eq(book_restore(&b, &o), 0);   /* behind 7, though older id */
+    ck_assert_int_eq(book_restore(&b, &o), BOOK_E_DUPID);
+    o.id = 4;
+    o.leaves = 4;
+    ck_assert_int_eq(book_restore(&b, &o), BOOK_E_INVAL);   /* qty != cum + leaves */
+    o.side = BOOK_SELL;
+    o.leaves = 5;
+    ck_assert_int_eq(book_restore(&b, &o), BOOK_E_INVAL);   /* would cross */
+    o.price = 101;
+    ck_assert_int_eq(book_restore(&b, &o), 0);
+    check_invariants(&b);
+    ck_assert_int_eq(submit(&b, &r, 9, BOOK_SELL, BOOK_MARKET, BOOK_IOC, 0, 4, NULL), 0);
+    assert_fill(&r, 0, 7, 100, 3);
+    assert_fill(&r, 1, 3, 100, 1);
+    check_invariants(&b);
+    book_release(&b);
+}
+END_TEST
+
 static Suite *book_suite(void)
 {
     Suite *s = suite_create("book");
     TCase *bk = tcase_create("book");
     TCase *ex = tcase_create("exchange");
     TCase *md = tcase_create("mdgen");
+    TCase *st = tcase_create("state");
 
     tcase_set_timeout(bk, 20);
     tcase_set_timeout(ex, 10);
     tcase_set_timeout(md, 20);
+    tcase_set_timeout(st, 60);
     tcase_add_test(bk, book_price_priority);
     tcase_add_test(bk, book_time_priority);
     tcase_add_test(bk, book_partial_fill_rests);
@@ -716,6 +1138,7 @@ static Suite *book_suite(void)
     tcase_add_test(bk, book_ioc_remainder_canceled);
     tcase_add_test(bk, book_refuses_bad_orders);
     tcase_add_test(bk, book_random_invariants);
+    tcase_add_test(bk, book_restore_keeps_priority);
     tcase_add_test(ex, exch_duplicate_id_is_idempotent);
     tcase_add_test(ex, exch_fills_both_sides_and_positions);
     tcase_add_test(ex, exch_ioc_and_cancel_rejects);
@@ -723,9 +1146,14 @@ static Suite *book_suite(void)
     tcase_add_test(md, mdgen_deterministic);
     tcase_add_test(md, mdgen_trades_happen);
     tcase_add_test(md, mdgen_csv);
+    tcase_add_test(st, state_restores_and_carries_on_exactly);
+    tcase_add_test(st, state_clock_survives_another_rate);
+    tcase_add_test(st, state_refuses_other_arguments_and_damage);
+    tcase_add_test(st, state_refuses_inconsistent_records);
     suite_add_tcase(s, bk);
     suite_add_tcase(s, ex);
     suite_add_tcase(s, md);
+    suite_add_tcase(s, st);
     return s;
 }
 

@@ -138,6 +138,35 @@ static bool order_ok(const struct book_order *o)
     return o->type == BOOK_MARKET;
 }
 
+/* Append o (allocated, id not in the book) at the back of its level, creating
+ * the level where needed. The level array and the id map have room. */
+static void rest_at_back(struct book *b, struct book_order *o)
+{
+    struct book_half *own = half(b, o->side);
+    size_t i = lower_bound(own, o->side, o->price);
+    struct book_level *l;
+
+    if (i == own->n || own->lv[i].price != o->price) {
+        memmove(&own->lv[i + 1], &own->lv[i], (own->n - i) * sizeof own->lv[0]);
+        own->n++;
+        l = &own->lv[i];
+        memset(l, 0, sizeof *l);
+        l->price = o->price;
+    } else {
+        l = &own->lv[i];
+    }
+    o->prev = l->tail;
+    o->next = NULL;
+    if (l->tail)
+        l->tail->next = o;
+    else
+        l->head = o;
+    l->tail = o;
+    l->qty += o->leaves;
+    l->count++;
+    map_put(&b->ids, o->id, o);   /* cannot fail: reserved */
+}
+
 int book_submit(struct book *b, const struct book_order *in, book_fill_cb cb,
                 void *ctx, struct book_result *res)
 {
@@ -205,31 +234,36 @@ int book_submit(struct book *b, const struct book_order *in, book_fill_cb cb,
         return 0;
     }
 
-    struct book_half *own = half(b, t.side);
-    size_t i = lower_bound(own, t.side, t.price);
-    struct book_level *l;
-
-    if (i == own->n || own->lv[i].price != t.price) {
-        memmove(&own->lv[i + 1], &own->lv[i], (own->n - i) * sizeof own->lv[0]);
-        own->n++;
-        l = &own->lv[i];
-        memset(l, 0, sizeof *l);
-        l->price = t.price;
-    } else {
-        l = &own->lv[i];
-    }
     *rest = t;
-    rest->prev = l->tail;
-    rest->next = NULL;
-    if (l->tail)
-        l->tail->next = rest;
-    else
-        l->head = rest;
-    l->tail = rest;
-    l->qty += rest->leaves;
-    l->count++;
-    map_put(&b->ids, rest->id, rest);   /* cannot fail: reserved */
+    rest_at_back(b, rest);
     res->rested = rest->leaves;
+    return 0;
+}
+
+int book_restore(struct book *b, const struct book_order *in)
+{
+    struct book_order *rest;
+    int64_t p;
+
+    if (in->id == 0 || (in->side != BOOK_BUY && in->side != BOOK_SELL) ||
+        in->price <= 0 || in->leaves <= 0 || in->cum < 0 ||
+        in->qty - in->cum != in->leaves)
+        return BOOK_E_INVAL;
+    if (book_best(b, in->side == BOOK_BUY ? BOOK_SELL : BOOK_BUY, &p, NULL) &&
+        (in->side == BOOK_BUY ? p <= in->price : p >= in->price))
+        return BOOK_E_INVAL;
+    if (map_get(&b->ids, in->id))
+        return BOOK_E_DUPID;
+    rest = malloc(sizeof *rest);
+    if (!rest || half_reserve(half(b, in->side)) < 0 ||
+        map_reserve(&b->ids, b->ids.n + 1) < 0) {
+        free(rest);
+        return BOOK_E_NOMEM;
+    }
+    *rest = *in;
+    rest->type = BOOK_LIMIT;
+    rest->tif = BOOK_GTC;
+    rest_at_back(b, rest);
     return 0;
 }
 

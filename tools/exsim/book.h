@@ -102,6 +102,14 @@ void book_release(struct book *b);   /* frees every resting order */
 int book_submit(struct book *b, const struct book_order *o, book_fill_cb cb,
                 void *ctx, struct book_result *res);
 
+/* Put o (borrowed: id, owner, side, price, qty, cum, leaves are read) at
+ * the back of its price level as a resting LIMIT GTC order, without
+ * matching: restoring a saved book level by level, each oldest first, gives
+ * back the same time priority. BOOK_E_INVAL (bad side, price <= 0,
+ * leaves <= 0, cum < 0, qty != cum + leaves, id 0, or an order that would
+ * cross the book), BOOK_E_DUPID, BOOK_E_NOMEM; on error nothing changed. */
+int book_restore(struct book *b, const struct book_order *o);
+
 /* Remove a resting order. When out is not NULL it gets the order's state
  * just before removal (prev/next cleared). 0 or BOOK_E_NOTFOUND. */
 int book_cancel(struct book *b, uint64_t id, struct book_order *out);

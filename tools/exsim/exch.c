@@ -94,6 +94,7 @@ struct exch_account *exch_account(struct exch *x, const char *name, bool create)
     }
     snprintf(a->name, sizeof a->name, "%s", name);
     map_init(&a->by_id);
+    a->idx = x->n_acct;
     x->acct[x->n_acct++] = a;
     return a;
 }
@@ -211,22 +212,57 @@ static int restate(struct exch *x, struct exch_order *o)
     return 0;
 }
 
-static struct exch_order *order_new(struct exch_account *a, const Stratd__Wire__NewOrder *in)
+struct exch_order *exch_order_add(struct exch_account *a, uint64_t client_order_id)
 {
     struct exch_order *o;
 
+    if (client_order_id == 0 || map_get(&a->by_id, client_order_id))
+        return NULL;
     if (grow((void **)&a->orders, &a->cap_orders, a->n_orders + 1, sizeof *a->orders) < 0)
         return NULL;
     o = calloc(1, sizeof *o);
     if (!o)
         return NULL;
-    if (map_put(&a->by_id, in->client_order_id, o) < 0) {
+    if (map_put(&a->by_id, client_order_id, o) < 0) {
         free(o);
         return NULL;
     }
     a->orders[a->n_orders++] = o;
     o->acct = a;
-    o->client_order_id = in->client_order_id;
+    o->client_order_id = client_order_id;
+    o->sym = -1;
+    return o;
+}
+
+int exch_report_add(struct exch_account *a, const struct exch_report *r)
+{
+    if (grow((void **)&a->reports, &a->cap_reports, a->n_reports + 1,
+             sizeof *a->reports) < 0)
+        return -1;
+    a->reports[a->n_reports] = *r;
+    a->reports[a->n_reports].session_seq = a->n_reports + 1;
+    a->n_reports++;
+    return 0;
+}
+
+int exch_sim_ids_set(struct exch *x, size_t sym, const uint64_t *ids, size_t n)
+{
+    struct exch_symbol *s = &x->sym[sym];
+
+    if (grow((void **)&s->sim_ids, &s->cap_sim, n, sizeof *s->sim_ids) < 0)
+        return -1;
+    if (n)
+        memcpy(s->sim_ids, ids, n * sizeof *ids);
+    s->n_sim = n;
+    return 0;
+}
+
+static struct exch_order *order_new(struct exch_account *a, const Stratd__Wire__NewOrder *in)
+{
+    struct exch_order *o = exch_order_add(a, in->client_order_id);
+
+    if (!o)
+        return NULL;
     snprintf(o->symbol, sizeof o->symbol, "%s", in->symbol);
     o->side = in->side;
     o->type = in->type;

@@ -60,6 +60,7 @@ struct exch_order {
 
 struct exch_account {
     char name[WIRE_ACCOUNT_MAX + 1];
+    size_t idx;                     /* in exch.acct: order of creation */
     struct exch_report *reports;    /* reports[i].session_seq == i + 1 */
     size_t n_reports, cap_reports;
     struct exch_order **orders;     /* in order of arrival */
@@ -132,6 +133,18 @@ int exch_sim_update(struct exch *x, size_t sym,
                     const struct book_depth *asks, size_t n_asks,
                     enum book_side aggressor, int64_t trade_price,
                     int64_t trade_qty, int64_t now);
+
+/* Restoring a saved exchange (state.c) — no reports, no counters:
+ *   exch_order_add: a new order of a with that id, zeroed but for acct,
+ *     client_order_id and sym (-1); NULL when the id is 0 or already known,
+ *     or out of memory;
+ *   exch_report_add: append a copy of r to a's log, with the next
+ *     session_seq; 0 or -1 (memory);
+ *   exch_sim_ids_set: the simulated quotes of the last model step of sym
+ *     (the next exch_sim_update cancels them); 0 or -1 (memory). */
+struct exch_order *exch_order_add(struct exch_account *a, uint64_t client_order_id);
+int exch_report_add(struct exch_account *a, const struct exch_report *r);
+int exch_sim_ids_set(struct exch *x, size_t sym, const uint64_t *ids, size_t n);
 
 /* Build the wire message for a kept report; strings are borrowed from r. */
 void exch_report_to_wire(const struct exch_report *r, Stratd__Wire__ExecReport *out);

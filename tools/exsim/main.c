@@ -8,12 +8,19 @@
  *
  * Timers: `tick` publishes what is due at --rate (publication time decides
  * only when a tick goes out, never what it contains), `house` sends
- * heartbeats and ends drained connections, `report` rewrites --report.
+ * heartbeats and ends drained connections, `report` rewrites --report,
+ * `state` rewrites --state when something changed (state.c).
  * A prepare handle runs session_flush right before the loop blocks, so all
  * that one iteration produced leaves in one write per connection.
  *
- * Exit: 0 after SIGTERM/SIGINT (report written), 1 when it cannot start
- * (port taken ...), 2 on bad arguments or a bad --csv file.
+ * --state FILE: restored at start when it exists (state.c), saved at start,
+ * every STATE_MS while something changes (less often when saving gets slow)
+ * and at exit.
+ *
+ * Exit: 0 after SIGTERM/SIGINT (report and state written), 1 when it cannot
+ * start (port taken, --state not writable ...) or the state could not be
+ * saved at exit, 2 on bad arguments, a bad --csv file or a --state file it
+ * refuses (other --seed/--symbols, damaged).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exsim.h"
 
@@ -32,6 +40,8 @@
 #define TICK_BATCH 10000       /* ticks per timer firing, at most */
 #define HOUSE_MS 100
 #define REPORT_MS 500
+#define STATE_MS 500
+#define STATE_SLOWDOWN 4       /* wait at least this many save durations */
 
 static const char usage[] =
 "usage: exsim --md-port P --order-port Q --seed S --symbols A,B [options]\n"
@@ -66,13 +76,24 @@ static const char usage[] =
 "                     that tick's seq (same symbol, tag != 0) is decoded;\n"
 "                     only the first such order of a tick counts (the\n"
 "                     first 16777216 round trips are kept)\n"
+"  --state FILE       keep the exchange's state in FILE, so that a restart\n"
+"                     carries on where it stopped: ticks go on from the next\n"
+"                     seq (earlier ones can still be replayed), accounts keep\n"
+"                     their session_seq, execution reports (resent after a\n"
+"                     Logon), client order ids, resting orders, positions,\n"
+"                     and the --report counters. Read at start when it\n"
+"                     exists (refused, exit 2, when written with another\n"
+"                     --seed or --symbols, or damaged); rewritten atomically\n"
+"                     every 500 ms while something changes, and at exit.\n"
+"                     --ticks then counts the ticks of all runs. FILE.lock\n"
+"                     keeps a second exsim off the same FILE\n"
 "  --bind ADDR        address to listen on (default 127.0.0.1)\n"
 "  --heartbeat-ms MS  heartbeat on connections idle for MS ms (default 500,\n"
 "                     0: none)\n"
 "  --help             this text\n"
 "\n"
-"Exit status: 0 after SIGTERM or SIGINT, 1 when it cannot start, 2 on bad\n"
-"arguments.\n";
+"Exit status: 0 after SIGTERM or SIGINT, 1 when it cannot start (or cannot\n"
+"save --state at exit), 2 on bad arguments or a --state file it refuses.\n";
 
 void exsim_log(const char *fmt, ...)
 {
@@ -152,7 +173,7 @@ static int parse_symbols(struct exsim_config *c, char *list)
 static int parse_args(struct exsim_config *c, int argc, char **argv)
 {
     enum { O_MD = 256, O_ORDER, O_SEED, O_SYMBOLS, O_TICKS, O_RATE, O_CSV,
-           O_REPORT, O_BIND, O_HB, O_LATENCY, O_HELP };
+           O_REPORT, O_BIND, O_HB, O_LATENCY, O_STATE, O_HELP };
     static const struct option opts[] = {
         { "md-port", required_argument, NULL, O_MD },
         { "order-port", required_argument, NULL, O_ORDER },
@@ -165,6 +186,7 @@ static int parse_args(struct exsim_config *c, int argc, char **argv)
         { "bind", required_argument, NULL, O_BIND },
         { "heartbeat-ms", required_argument, NULL, O_HB },
         { "latency-out", required_argument, NULL, O_LATENCY },
+        { "state", required_argument, NULL, O_STATE },
         { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
@@ -223,6 +245,11 @@ static int parse_args(struct exsim_config *c, int argc, char **argv)
                 return bad_arg("--latency-out: empty file name");
             c->latency_out = optarg;
             break;
+        case O_STATE:
+            if (!*optarg)
+                return bad_arg("--state: empty file name");
+            c->state = optarg;
+            break;
         case O_BIND: {
             struct sockaddr_in a4;
             struct sockaddr_in6 a6;
@@ -255,20 +282,6 @@ static int parse_args(struct exsim_config *c, int argc, char **argv)
 
 /* ---- publishing */
 
-static int history_push(struct exsim_history *h, const struct exsim_tick *t)
-{
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 1024;
-        struct exsim_tick *p = realloc(h->t, cap * sizeof *p);
-        if (!p)
-            return -1;
-        h->t = p;
-        h->cap = cap;
-    }
-    h->t[h->n++] = *t;
-    return 0;
-}
-
 static void generator_stop(struct exsim *s, const char *why)
 {
     if (s->gen_done)
@@ -281,30 +294,20 @@ static void generator_stop(struct exsim *s, const char *why)
 /* Publish one tick. false when the source is exhausted or memory is out. */
 static bool publish_one(struct exsim *s)
 {
-    struct mdgen_tick t;
-    struct exsim_tick rec;
-
-    if (!mdgen_next(&s->gen, &t)) {
+    switch (exsim_generate(s, true, exsim_wall_ns())) {
+    case EXSIM_GEN_OK:
+        break;
+    case EXSIM_GEN_END:
         generator_stop(s, "end of the CSV file");
         return false;
-    }
-    rec.bid = t.bid;
-    rec.ask = t.ask;
-    rec.last = t.last;
-    rec.size = t.size;
-    rec.sent_hr = 0;
-    rec.answered = false;
-    rec.time_ns = EXSIM_EPOCH_NS +
-                  (int64_t)((long double)s->published * 1e9L / (long double)s->cfg.rate);
-    if (history_push(&s->hist[t.sym], &rec) < 0) {
+    case EXSIM_GEN_NOMEM:
         exsim_log("tick history: out of memory");
         generator_stop(s, "out of memory");
         return false;
+    case EXSIM_GEN_NOMEM_EXCH:
+        exsim_log("exchange: out of memory mirroring a model step");
+        break;
     }
-    s->published++;
-    if (exch_sim_update(&s->exch, t.sym, t.bids, t.n_bids, t.asks, t.n_asks,
-                        t.aggressor, t.last, t.size, exsim_wall_ns()) < 0)
-        exsim_log("exchange: out of memory mirroring %s", s->exch.sym[t.sym].name);
     return true;
 }
 
@@ -312,7 +315,8 @@ static void on_tick_timer(uv_timer_t *timer)
 {
     struct exsim *s = timer->data;
     uint64_t elapsed = uv_hrtime() - s->start_hr;
-    uint64_t due = (uint64_t)((long double)elapsed * (long double)s->cfg.rate / 1e9L) + 1;
+    uint64_t due = s->start_published +
+                   (uint64_t)((long double)elapsed * (long double)s->cfg.rate / 1e9L) + 1;
     unsigned n = 0;
 
     if (s->cfg.ticks_set && due > s->cfg.ticks)
@@ -333,6 +337,35 @@ static void on_house_timer(uv_timer_t *t)
 static void on_report_timer(uv_timer_t *t)
 {
     report_write(t->data);
+}
+
+/* Save --state now; false (logged, once per message in a row) on failure. */
+static bool state_write(struct exsim *s)
+{
+    static char last_err[512];
+    char err[512];
+
+    if (state_save(s, err, sizeof err) == 0) {
+        last_err[0] = '\0';
+        return true;
+    }
+    if (strcmp(err, last_err) != 0)
+        exsim_log("state %s", err);
+    snprintf(last_err, sizeof last_err, "%s", err);
+    return false;
+}
+
+static void on_state_timer(uv_timer_t *t)
+{
+    struct exsim *s = t->data;
+    uint64_t t0, ms;
+
+    if (state_version(s) == s->state_version || uv_now(s->loop) < s->state_next_ms)
+        return;
+    t0 = uv_hrtime();
+    state_write(s);
+    ms = (uv_hrtime() - t0) / 1000000;
+    s->state_next_ms = uv_now(s->loop) + STATE_SLOWDOWN * ms;
 }
 
 static void on_flush(uv_prepare_t *p)
@@ -357,6 +390,10 @@ static void on_signal(uv_signal_t *sig, int signum)
     exsim_log("%s: stopping after %" PRIu64 " ticks, %" PRIu64 " orders",
               signum == SIGTERM ? "SIGTERM" : "SIGINT", s->published, s->exch.orders);
     session_flush(s);
+    if (s->cfg.state && !state_write(s)) {
+        exsim_log("the state of this run is lost past the last save");
+        s->exit_code = 1;
+    }
     report_write(s);
     if (s->cfg.latency_out)
         latency_write_raw(&s->lat, s->cfg.latency_out);
@@ -371,11 +408,18 @@ static int start(struct exsim *s)
 
     if (session_listen(s) < 0)
         return -1;
+    /* Saved once at start: an unwritable --state fails now, not at exit. */
+    if (s->cfg.state && !state_write(s)) {
+        exsim_log("cannot keep the state in %s", s->cfg.state);
+        return -1;
+    }
     s->tick_timer.data = s->house_timer.data = s->report_timer.data = s;
+    s->state_timer.data = s;
     s->flush.data = s->sigterm.data = s->sigint.data = s;
     uv_timer_init(s->loop, &s->tick_timer);
     uv_timer_init(s->loop, &s->house_timer);
     uv_timer_init(s->loop, &s->report_timer);
+    uv_timer_init(s->loop, &s->state_timer);
     uv_prepare_init(s->loop, &s->flush);
     uv_signal_init(s->loop, &s->sigterm);
     uv_signal_init(s->loop, &s->sigint);
@@ -388,13 +432,16 @@ static int start(struct exsim *s)
     uv_timer_start(&s->house_timer, on_house_timer, HOUSE_MS, HOUSE_MS);
     if (s->cfg.report)
         uv_timer_start(&s->report_timer, on_report_timer, REPORT_MS, REPORT_MS);
+    if (s->cfg.state)
+        uv_timer_start(&s->state_timer, on_state_timer, STATE_MS, STATE_MS);
 
     exsim_log("listening md=%s:%d orders=%s:%d, %zu symbol(s), %s, rate %g/s, ticks %s",
               s->cfg.bind, s->cfg.md_port, s->cfg.bind, s->cfg.order_port,
               s->cfg.n_sym, s->cfg.csv ? "ticks from CSV" : "seeded model",
               s->cfg.rate, s->cfg.ticks_set ? "limited" : "unlimited");
     s->start_hr = uv_hrtime();
-    if (s->cfg.ticks_set && s->cfg.ticks == 0)
+    s->start_published = s->published;
+    if (s->cfg.ticks_set && s->published >= s->cfg.ticks)
         generator_stop(s, "the --ticks limit");
     else
         uv_timer_start(&s->tick_timer, on_tick_timer, 0, period ? period : 1);
@@ -431,6 +478,36 @@ int main(int argc, char **argv)
         exsim_log("exchange: out of memory");
         return 1;
     }
+    if (s->cfg.state) {
+        uint64_t t0 = uv_hrtime();
+        size_t reports = 0, resting = 0;
+
+        if (state_lock(s, err, sizeof err) < 0) {
+            exsim_log("--state %s", err);
+            exsim_log("cannot keep the state in %s", s->cfg.state);
+            return 1;
+        }
+        rc = state_load(s, err, sizeof err);
+        if (rc < 0) {
+            fprintf(stderr, "exsim: --state %s\n", err);
+            return 2;
+        }
+        if (rc > 0) {
+            for (size_t i = 0; i < s->exch.n_acct; i++) {
+                const struct exch_account *a = s->exch.acct[i];
+                reports += a->n_reports;
+                for (size_t k = 0; k < a->n_orders; k++)
+                    resting += a->orders[k]->state == EXCH_LIVE;
+            }
+            exsim_log("restored state from %s: %" PRIu64 " ticks, %" PRIu64 " orders, "
+                      "%zu accounts", s->cfg.state, s->published, s->exch.orders,
+                      s->exch.n_acct);
+            exsim_log("restored %zu execution reports, %zu client orders resting in the "
+                      "books, in %.2f s", reports, resting, (double)(uv_hrtime() - t0) / 1e9);
+        } else {
+            exsim_log("no state in %s yet: starting afresh", s->cfg.state);
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
     s->loop = uv_default_loop();
     rc = start(s) < 0 ? 1 : 0;
@@ -443,9 +520,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < s->cfg.n_sym; i++)
         free(s->hist[i].t);
     free(s->hist);
+    free(s->clock);
+    if (s->state_lock_fd > 0)
+        close(s->state_lock_fd);
     exch_release(&s->exch);
     mdgen_release(&s->gen);
     latency_release(&s->lat);
     free(s->cfg.symbols);
-    return rc;
+    return rc ? rc : s->exit_code;
 }
