@@ -8,11 +8,17 @@ set -u
 cd "$(dirname "$0")/.."
 BIN=build/bin
 CONFIG=${CONFIG:-config/demo.yaml}
-DEMO=build/demo
-SOCK=$DEMO/stratd.sock
+# everything else from the topology: the exchange ports (the feed's and the
+# orders service's connect), the journal's directory, the control socket
+field() { sed -nE "s/.*$1 *([^ ,}]+).*/\1/p" "$CONFIG" | head -1; }
+MD_PORT=$(sed -nE 's/.*kind: feed,.*connect: *[^:]+:([0-9]+).*/\1/p' "$CONFIG" | head -1)
+ORDER_PORT=$(sed -nE 's/.*connect: *[^:]+:([0-9]+), *account.*/\1/p' "$CONFIG" | head -1)
+METRICS=$(field "listen:"); METRICS_PORT=${METRICS##*:}
+DEMO=$(dirname "$(field "path:")")
+SOCK=$(field "socket:")
 mkdir -p "$DEMO"
 
-for port in 7001 7002 9464; do
+for port in "$MD_PORT" "$ORDER_PORT" "$METRICS_PORT"; do
   if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
     echo "run-demo: port $port is in use (another demo running?); stop it first" >&2
     exit 1
@@ -21,7 +27,7 @@ done
 
 state_args=()
 "$BIN/exsim" --help 2>&1 | grep -q -- "--state" && state_args=(--state "$DEMO/exsim.state")
-"$BIN/exsim" --md-port 7001 --order-port 7002 --seed 42 --symbols BTCUSD,ETHUSD \
+"$BIN/exsim" --md-port "$MD_PORT" --order-port "$ORDER_PORT" --seed 42 --symbols BTCUSD,ETHUSD \
   --rate 200 --report "$DEMO/exsim.json" "${state_args[@]}" 2>"$DEMO/exsim.log" &
 exsim=$!
 "$BIN/stratd" -c "$CONFIG" &
