@@ -893,28 +893,10 @@ static inline int h_config_error(const char *strategies, char *out, size_t len)
         ck_assert_int_eq(o_->qty, (qty_));                                     \
     } while (0)
 
-/* ---- Check plumbing -------------------------------------------------------------- */
+/* ---- Check plumbing: testutil.h's (timeout, temp directory fixture, fork
+ * mode, CK_NORMAL) ---- */
 
-/* A test case with a timeout and the base temp directory fixture. */
-static inline TCase *h_tcase(Suite *s, const char *name)
-{
-    TCase *tc = tcase_create(name);
-    tcase_set_timeout(tc, 30);
-    tcase_add_unchecked_fixture(tc, h_base_setup, h_base_teardown);
-    suite_add_tcase(s, tc);
-    return tc;
-}
-
-/* Run the suite (fork mode, CK_NORMAL); the process's exit status. */
-static inline int h_run_suite(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+#define h_tcase tu_tcase
+#define h_run_suite tu_run
 
 #endif
