@@ -23,7 +23,7 @@ check "Ctrl-C (TERM) stops both cleanly (exit $DEMO_RC)" [ "$DEMO_RC" = 0 ]
 check "the exchange saved its state" [ -s "$T/demo/exsim.state" ]
 n1=$(grep -c filled "$T/run1.out")
 demo run2
-check "second start shows the rebuild line" grep -q "rebuilt 5 actors, [0-9]* messages" "$T/run2.out"
+check "second start shows the rebuild line" grep -q "rebuilt 9 actors, [0-9]* messages" "$T/run2.out"
 check "... resumes trading within 10 s (first fill after $FIRST_FILL s)" python3 -c "import sys; sys.exit(not float('$FIRST_FILL') < 10)"
 check "no exchange session reset (the exchange remembered)" bash -c "! grep -q 'restarted its session' '$T/run2.out'"
 check "no drift" bash -c "! grep -q 'replay drift' '$T/run2.out'"
