@@ -134,8 +134,10 @@ struct journal *journal_open(const char *path, bool create, bool read_only,
         j->db = rocksdb_open_column_families(j->opts, path, CF_COUNT, names,
                                              cf_opts, j->cf, &rerr);
     if (!j->db) {
-        snprintf(err, errlen, "%s: %s",
-                 read_only ? "rocksdb_open_for_read_only" : "rocksdb_open", rerr);
+        snprintf(err, errlen, "%s: %s%s",
+                 read_only ? "rocksdb_open_for_read_only" : "rocksdb_open", rerr,
+                 strstr(rerr, "lock") ? " (another stratd, or stratctl retire, has this "
+                                        "journal open)" : "");
         free(rerr);
         rocksdb_options_destroy(j->opts);
         free(j);

@@ -10,7 +10,7 @@ check "live" wait_live "$T/run.sock" $PID
 check "probes counted all" wait_until 30 all_probes "$T/run.sock" 2000
 out=$(ctl -c "$T/t.yaml" retire probe-2 2>&1); rc=$?
 check "retire refuses while stratd runs (exit $rc)" [ "$rc" = 1 ]
-check "... and says to stop it first" grep -q "stop it first" <<<"$out"
+check "... and says to stop stratd first" grep -q "stop stratd first" <<<"$out"
 stop_stratd $PID
 
 sed -i 's/{ id: probe-2, kind: probe, params: { feed: ticks, symbol: BTCUSD } }/{ id: probe-2, kind: probe, params: { feed: ticks, symbol: ETHUSD } }/' "$T/t.yaml"

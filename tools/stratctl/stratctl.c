@@ -350,7 +350,7 @@ static int retire(const char *path, const char *id)
     j = journal_open(path, false, false, FSYNC_ALWAYS, err, sizeof err);
     if (!j) {
         fprintf(stderr, "stratctl: %s%s\n", err, strstr(err, "lock") ?
-                " (is stratd running on it? stop it first)" : "");
+                "; stop stratd first" : "");
         return 1;
     }
     if (meta_load(j, &m, err, sizeof err) != 0) {
