@@ -919,10 +919,6 @@ int main(void)
     tcase_add_test(tc, test_send_unknown_ref_skipped);
     tcase_add_test(tc, test_replaying_drops_sends);
 
-#ifndef __SANITIZE_ADDRESS__
-    tcase_add_test(tc, test_commit_without_callbacks);   /* known bug under UBSan */
-#endif
-
     tc = tu_tcase(s, "loop");
     tcase_add_test(tc, test_after_commit_output);
     tcase_add_test(tc, test_commit_failure_holds_output);
