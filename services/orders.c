@@ -66,6 +66,8 @@ struct order {
     bool cancel_requested;
     bool sent;                   /* live only: on the current connection */
     bool cancel_sent;            /* live only */
+    bool may_be_out;             /* live only: sent before (earlier connection
+                                  * or before a restart): sending is a resend */
 };
 
 struct position {
@@ -416,8 +418,9 @@ static void flush(struct orders_state *s)
             f.body_case = STRATD__WIRE__FRAME__BODY_NEW_ORDER;
             f.new_order = &no;
             conn_send(&s->conn, &f);
-            o->sent = true;
             s->sent++;
+            s->resent += o->may_be_out;
+            o->sent = o->may_be_out = true;
         }
         if (o->cancel_requested && !o->cancel_sent) {
             Stratd__Wire__CancelOrder co = STRATD__WIRE__CANCEL_ORDER__INIT;
@@ -542,9 +545,6 @@ static void orders_on_frame(void *owner, const Stratd__Wire__Frame *f)
         s->logged_on = true;
         actor_log(s->self, LOG_INFO, "logged on as %s (reports after %" PRIu64 "; %zu open "
                   "orders to reconcile)", s->p->account, s->emitted_seq, s->n_orders);
-        for (size_t i = 0; i < s->n_orders; i++)
-            if (s->orders[i].state == ORDER_NEW)
-                s->resent++;
         /* what the journal holds is committed: send it after the next
          * commit like everything else */
         queue_flush(s);
@@ -569,6 +569,9 @@ static void orders_go_live(struct actor *a, void *state, uv_loop_t *loop)
 
     s->emitted_seq = s->last_seq;
     orders_on_down(s);
+    /* accepted before the restart: they may have left the process */
+    for (size_t i = 0; i < s->n_orders; i++)
+        s->orders[i].may_be_out = true;
     conn_init(&s->conn, loop, s->p->connect, WIRE_ORDER_CLIENT, s->p->heartbeat_timeout_ms,
               &orders_conn_ops, s, a);
     s->live = true;
