@@ -26,9 +26,11 @@ nq=$(local_rejects "exceeds max_order_qty 2"); np=$(local_rejects "max_position 
 check "orders over max_order_qty rejected ($nq)" [ "$nq" -gt 0 ]
 check "orders breaching max_position rejected ($np)" [ "$np" -gt 0 ]
 check "every reject went to the strategy" [ "$(jq -s '[.[] | select(.msg.order_event.kind == "REJECT" and .msg.order_event.session_seq == 0) | select(.receivers != ["trader"])] | length' "$T/dump.jsonl")" = 0 ]
-big=$(jq -s '[.[] | select(.msg.order_request.qty > 2) | .client_order_id]' "$T/dump.jsonl")
-leaked=$(jq --argjson big "$big" '[.order_ids["acct-p"][] | select(. as $id | $big | index($id))] | length' "$T/ex.report.json")
-check "none of the $(jq length <<<"$big") oversized orders reached the exchange" [ "$leaked" = 0 ]
+O="python3 $(dirname "$0")/orders.py"   # exact 63-bit ids
+$O requested "$T/dump.jsonl" --qty-over 2 >"$T/big.txt"
+$O exchange "$T/ex.report.json" acct-p >"$T/exchange.txt"
+leaked=$(comm -12 <(sort "$T/big.txt") <(sort "$T/exchange.txt") | wc -l)
+check "none of the $(wc -l <"$T/big.txt") oversized orders reached the exchange" [ "$leaked" = 0 ]
 start_stratd again "$T/t.yaml"
 wait_live "$T/ctl.sock" $PID
 check "the strategy counted the rejects" [ "$(stat_of "$T/ctl.sock" trader rejects)" = "$((nq + np))" ]
