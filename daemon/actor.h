@@ -55,7 +55,9 @@ struct param_def {
     enum param_type type;
     unsigned flags;       /* PARAM_REQUIRED */
     double min, max;      /* range (value, length or count; see type) */
-    const char *role;     /* PARAM_REF: "feed", "timer", "orders" ... */
+    const char *role;     /* PARAM_REF: "feed", "timer", "orders" ...;
+                           * PARAM_STRING: the name of a ref param whose
+                           * actor's `symbols` must contain the value */
     size_t offset;        /* offsetof(params struct, field) */
     const char *def;      /* default, as YAML text; NULL: none */
 };

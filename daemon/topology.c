@@ -993,6 +993,65 @@ out:
     return rc;
 }
 
+/* A PARAM_STRING whose row names a role ("feed") is a symbol that the actor
+ * referenced by the param of that name must carry in its own `symbols`
+ * param: a strategy subscribing to a symbol its feed does not have would
+ * otherwise wait for ticks forever. Checked once every actor's params are
+ * known. */
+static int check_symbols(struct loader *L, size_t self)
+{
+    const struct topo_actor *a = &L->t->actors[self];
+    const struct param_def *rows = a->kind->params;
+
+    for (size_t r = 0; rows && rows[r].name; r++) {
+        const struct param_def *row = &rows[r], *ref = NULL, *list = NULL;
+        const struct topo_actor *feed;
+        const struct param_strings *syms;
+        const char *sym;
+        yaml_mark_t at;
+        struct buf names = {0};
+        actor_ref to;
+
+        if (row->type != PARAM_STRING || !row->role)
+            continue;
+        sym = *(char *const *)field_of(a, row);
+        for (size_t k = 0; rows[k].name; k++)
+            if (rows[k].type == PARAM_REF && !strcmp(rows[k].name, row->role))
+                ref = &rows[k];
+        if (!sym || !ref || (to = *(const actor_ref *)field_of(a, ref)) == ACTOR_REF_NONE)
+            continue;
+        feed = &L->t->actors[to];
+        for (size_t k = 0; feed->kind->params && feed->kind->params[k].name; k++)
+            if (feed->kind->params[k].type == PARAM_STRINGS &&
+                !strcmp(feed->kind->params[k].name, "symbols"))
+                list = &feed->kind->params[k];
+        if (!list)
+            continue;
+        syms = field_of(feed, list);
+        bool found = false;
+        for (size_t k = 0; k < syms->n && !found; k++)
+            found = !strcmp(syms->v[k], sym);
+        if (found)
+            continue;
+        /* point at the value when given, else at the params mapping */
+        at = L->pend[self].params ? L->pend[self].params->start_mark
+                                  : L->pend[self].node->start_mark;
+        if (L->pend[self].params)
+            for_pairs(p, L->pend[self].params)
+                if (!strcmp(text(node(&L->doc, p->key)), row->name))
+                    at = node(&L->doc, p->value)->start_mark;
+        for (size_t k = 0; k < syms->n; k++) {
+            buf_puts(&names, k ? ", " : "");
+            buf_puts(&names, syms->v[k]);
+        }
+        fail(L, at, "param '%s' is '%s', which %s '%s' does not carry (its symbols: %s)",
+             row->name, sym, row->role, feed->id, names.p);
+        free(names.p);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- the file ---- */
 
 static const char *const top_keys[] = {
@@ -1154,6 +1213,9 @@ int topology_load(struct topology *t, const char *path,
             if (t->actors[i].is_service == ((pass == 0) == L.services_first) &&
                 load_params(&L, i) < 0)
                 goto out;
+    for (size_t i = 0; i < t->n_actors; i++)
+        if (check_symbols(&L, i) < 0)
+            goto out;
     rc = 0;
 out:
     if (have_doc)

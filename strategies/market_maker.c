@@ -329,7 +329,7 @@ static const struct param_def mm_params[] = {
     {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", P(feed), NULL},
     {"orders", PARAM_REF, PARAM_REQUIRED, 0, 0, "orders", P(orders), NULL},
     {"timer", PARAM_REF, 0, 0, 0, "timer", P(timer), NULL},
-    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, P(symbol), NULL},
+    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol), NULL},
     {"half_spread", PARAM_INT, PARAM_REQUIRED, 1, 1e12, NULL, P(half_spread), NULL},
     {"qty", PARAM_INT, 0, 1, 1000000, NULL, P(qty), "1"},
     {"max_inventory", PARAM_INT, 0, 1, 1e9, NULL, P(max_inventory), "10"},

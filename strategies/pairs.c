@@ -216,8 +216,8 @@ static const char *pairs_check(const void *params, const char **key)
 static const struct param_def pairs_params[] = {
     {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", P(feed), NULL},
     {"orders", PARAM_REF, PARAM_REQUIRED, 0, 0, "orders", P(orders), NULL},
-    {"symbol_a", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, P(symbol_a), NULL},
-    {"symbol_b", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, P(symbol_b), NULL},
+    {"symbol_a", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol_a), NULL},
+    {"symbol_b", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol_b), NULL},
     {"hedge_ratio", PARAM_DOUBLE, 0, 0, 1e6, NULL, P(hedge_ratio), "1"},
     {"window", PARAM_INT, 0, 2, PAIRS_MAX_WINDOW, NULL, P(window), "100"},
     {"entry_z", PARAM_DOUBLE, 0, 0, 1000, NULL, P(entry_z), "2"},

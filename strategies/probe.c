@@ -67,7 +67,7 @@ static void probe_stats(const void *state, struct json *out)
 #define P(field) offsetof(struct probe_params, field)
 static const struct param_def probe_params[] = {
     {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", P(feed), NULL},
-    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, P(symbol), NULL},
+    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol), NULL},
     {NULL},
 };
 #undef P

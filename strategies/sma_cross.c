@@ -133,7 +133,7 @@ static const char *sma_check(const void *params, const char **key)
 static const struct param_def sma_params[] = {
     {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", P(feed), NULL},
     {"orders", PARAM_REF, PARAM_REQUIRED, 0, 0, "orders", P(orders), NULL},
-    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, P(symbol), NULL},
+    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol), NULL},
     {"fast", PARAM_INT, 0, 1, SMA_MAX_WINDOW - 1, NULL, P(fast), "10"},
     {"slow", PARAM_INT, 0, 2, SMA_MAX_WINDOW, NULL, P(slow), "50"},
     {"qty", PARAM_INT, 0, 1, 1000000, NULL, P(qty), "1"},

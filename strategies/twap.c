@@ -236,7 +236,7 @@ static const struct param_def twap_params[] = {
     {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", P(feed), NULL},
     {"orders", PARAM_REF, PARAM_REQUIRED, 0, 0, "orders", P(orders), NULL},
     {"timer", PARAM_REF, PARAM_REQUIRED, 0, 0, "timer", P(timer), NULL},
-    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, P(symbol), NULL},
+    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol), NULL},
     {"side", PARAM_STRING, PARAM_REQUIRED, 1, 16, NULL, P(side), NULL},
     {"qty", PARAM_INT, PARAM_REQUIRED, 1, 1e9, NULL, P(qty), NULL},
     {"duration_s", PARAM_INT, PARAM_REQUIRED, 1, 604800, NULL, P(duration_s), NULL},

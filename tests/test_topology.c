@@ -442,6 +442,13 @@ static const struct bad {
        "services:\n" CLOCK
        "  - { id: ticks, kind: synthetic_feed, params: { symbols: [] } }\n",
      "3:67: param 'fast' must be an integer between 1 and 100000 (got 0)"},
+    /* a symbol the strategy's feed does not carry */
+    {STRAT "  - { id: p, kind: probe, params: { feed: ticks, symbol: ETHUSD } }\n",
+     "6:58: param 'symbol' is 'ETHUSD', which feed 'ticks' does not carry "
+     "(its symbols: BTCUSD)"},
+    {STRAT "  - { id: p, kind: probe, params: { symbol: XRPUSD } }\n",
+     "6:45: param 'symbol' is 'XRPUSD', which feed 'ticks' does not carry "
+     "(its symbols: BTCUSD)"},
 };
 
 START_TEST(test_bad)
@@ -555,8 +562,8 @@ START_TEST(test_order)
     static const char *const ids[] = {"clock", "ticks", "zeta", "alpha", "mid"};
 
     load_ok(J "strategies:\n"
-            "  - { id: zeta, kind: probe, params: { symbol: A } }\n"
-            "  - { id: alpha, kind: probe, params: { symbol: B } }\n"
+            "  - { id: zeta, kind: probe, params: { symbol: BTCUSD } }\n"
+            "  - { id: alpha, kind: probe, params: { symbol: BTCUSD } }\n"
             "  - { id: mid, kind: watch }\n"
             "services:\n" CLOCK TICKS);
     ck_assert_uint_eq(topo.n_actors, 5);

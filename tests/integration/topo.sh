@@ -8,7 +8,7 @@ probe_topology() {
     echo "metrics: { listen: 127.0.0.1:$(free_port) }"
     echo "services:"
     echo "  - { id: clock, kind: timer }"
-    echo "  - { id: ticks, kind: synthetic_feed, params: { symbols: [BTCUSD], seed: 7, interval_ms: $ival, count: $count } }"
+    echo "  - { id: ticks, kind: synthetic_feed, params: { symbols: [BTCUSD, ETHUSD], seed: 7, interval_ms: $ival, count: $count } }"
     echo "strategies:"
     for ((i = 1; i <= probes; i++)); do
       echo "  - { id: probe-$i, kind: probe, params: { feed: ticks, symbol: BTCUSD } }"

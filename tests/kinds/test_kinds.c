@@ -78,7 +78,7 @@ static void drifter_stats(const void *state, struct json *out)
 
 static const struct param_def drifter_params[] = {
     {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", offsetof(struct drifter_params, feed), NULL},
-    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, offsetof(struct drifter_params, symbol), NULL},
+    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", offsetof(struct drifter_params, symbol), NULL},
     {NULL},
 };
 
@@ -296,7 +296,7 @@ static void trader_stats(const void *state, struct json *out)
 static const struct param_def trader_params[] = {
     {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", offsetof(struct trader_params, feed), NULL},
     {"orders", PARAM_REF, PARAM_REQUIRED, 0, 0, "orders", offsetof(struct trader_params, orders), NULL},
-    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, NULL, offsetof(struct trader_params, symbol), NULL},
+    {"symbol", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", offsetof(struct trader_params, symbol), NULL},
     {"every", PARAM_INT, 0, 1, 1000000, NULL, offsetof(struct trader_params, every), "10"},
     {NULL},
 };
