@@ -31,6 +31,7 @@
  * an OrderEvent REJECT to the strategy; nothing leaves the process.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,7 @@ struct order {
     Stratd__Side side;
     int64_t price, qty, cum, leaves;
     bool ioc;
+    uint64_t accept_no;          /* 1 for the first order this service accepted */
     enum order_state state;
     bool cancel_requested;
     bool sent;                   /* live only: on the current connection */
@@ -91,6 +93,13 @@ struct orders_state {
     uint64_t emitted_seq;        /* last report sent into the journal */
     uint64_t sent, resent;
 };
+
+static uint64_t crash_before_send;   /* test builds: see orders.h */
+
+void orders_test_crash_before_send(uint64_t nth)
+{
+    crash_before_send = nth;
+}
 
 static void orders_init(struct actor *a, void *state, const void *params)
 {
@@ -232,7 +241,7 @@ static void on_order_request(struct orders_state *s, const struct msg *m)
     o->qty = o->leaves = r->qty;
     o->ioc = r->ioc;
     o->state = ORDER_NEW;
-    s->accepted++;
+    o->accept_no = ++s->accepted;
     queue_flush(s);
 }
 
@@ -351,6 +360,7 @@ static uint64_t orders_digest(const void *state, uint64_t h)
         h = hash_u64(h, (uint64_t)o->qty);
         h = hash_u64(h, (uint64_t)o->cum);
         h = hash_u64(h, (uint64_t)o->leaves);
+        h = hash_u64(h, o->accept_no);
         h = hash_u64(h, (uint64_t)o->ioc << 2 | (uint64_t)o->state << 1 | o->cancel_requested);
     }
     for (size_t i = 0; i < s->n_pos; i++) {
@@ -407,6 +417,8 @@ static void flush(struct orders_state *s)
         Stratd__Wire__Frame f = STRATD__WIRE__FRAME__INIT;
         if (!o->sent) {
             Stratd__Wire__NewOrder no = STRATD__WIRE__NEW_ORDER__INIT;
+            if (crash_before_send && o->accept_no == crash_before_send)
+                raise(SIGKILL);
             no.client_order_id = o->coid;
             no.symbol = o->symbol;
             no.side = wire_side(o->side);

@@ -7,7 +7,8 @@ Client order ids use 63 bits, more than a JSON number keeps exactly in jq
   orders.py journal DUMP                   ids the journal says left: requests
                                            minus those rejected before leaving
   orders.py exchange REPORT ACCOUNT        ids exsim received for ACCOUNT
-  orders.py nth DUMP N                     id of the Nth order request (1-based)
+  orders.py nth DUMP N                     id of the Nth order accepted (not
+                                           rejected before leaving), 1-based
 Each prints one id per line, sorted (nth: the one id).
 DUMP is `stratctl journal dump --json` output; REPORT is exsim's --report.
 """
@@ -36,7 +37,8 @@ elif cmd == "exchange":
     with open(args[0]) as f:
         out = sorted(json.load(f).get("order_ids", {}).get(args[1], []))
 elif cmd == "nth":
-    out = [requested(args[0])[int(args[1]) - 1]]
+    rej = local_rejects(args[0])
+    out = [[i for i in requested(args[0]) if i not in rej][int(args[1]) - 1]]
 else:
     sys.exit("orders.py: unknown command " + cmd)
 print("\n".join(str(i) for i in out))

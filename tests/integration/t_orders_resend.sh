@@ -16,9 +16,9 @@ services:
 strategies:
   - { id: trader, kind: trader, params: { symbol: BTCUSD, every: 10 } }
 Y
-STRATD_TEST_CRASH_AFTER_ORDER=5 start_stratd crash "$T/t.yaml"
+STRATD_TEST_CRASH_BEFORE_SEND=5 start_stratd crash "$T/t.yaml"
 wait $PID 2>/dev/null; rc=$?
-check "killed right after the commit of order 5 (exit $rc)" [ "$rc" = 137 ]
+check "killed as order 5, committed, was about to leave (exit $rc)" [ "$rc" = 137 ]
 O="python3 $(dirname "$0")/orders.py"   # exact 63-bit ids
 ctl -j "$T/journal" journal dump --json --actor oms >"$T/dump.jsonl"
 coid=$($O nth "$T/dump.jsonl" 5)

@@ -15,16 +15,14 @@
  *   trader   every `every` ticks sends a marketable IOC order (side flips
  *            with the position's sign, qty 1-3 from its rng); its position
  *            comes only from fills. It trades steadily, for order tests.
- *            With $STRATD_TEST_CRASH_AFTER_ORDER=N it kills the process
- *            right after the commit holding its Nth order request, before
- *            the orders service's own after-commit release can send it: an
- *            order accepted in the journal that never left.
  *   echo     answers every tick with an IOC order far from the market (it
  *            never fills) tagged with the tick's seq: the tick-to-order
  *            latency benchmark's strategy.
  *
  * $STRATD_TEST_FAIL_COMMIT_AFTER=N makes the journal's commit after N
  * successful ones fail like an I/O error (journal_inject_fault).
+ * $STRATD_TEST_CRASH_BEFORE_SEND=N kills the process when the Nth accepted
+ * order, committed, is about to leave (orders_test_crash_before_send).
  */
 #include <signal.h>
 #include <stdlib.h>
@@ -33,6 +31,7 @@
 
 #include "hash.h"
 #include "journal.h"
+#include "orders.h"
 #include "json.h"
 #include "service.h"
 #include "stratd.h"
@@ -263,9 +262,6 @@ static void trader_on_message(struct actor *a, void *state, const struct msg *m)
         om.order_request = &r;
         actor_send(a, p->orders, &om);
         s->orders++;
-        const char *crash = getenv("STRATD_TEST_CRASH_AFTER_ORDER");
-        if (crash && !actor_replaying(a) && s->orders == strtoull(crash, NULL, 10))
-            service_after_commit(a, crash_now, NULL);
     } else if (m->body->kind_case == STRATD__MSG__KIND_ORDER_EVENT) {
         const Stratd__OrderEvent *ev = m->body->order_event;
         switch (ev->kind) {
@@ -363,7 +359,11 @@ int main(int argc, char **argv)
 {
     const char *fault = getenv("STRATD_TEST_FAIL_COMMIT_AFTER");
 
+    const char *crash = getenv("STRATD_TEST_CRASH_BEFORE_SEND");
+
     if (fault)
         journal_inject_fault(atol(fault));
+    if (crash)
+        orders_test_crash_before_send(strtoull(crash, NULL, 10));
     return stratd_main(argc, argv, test_kinds);
 }
