@@ -18,3 +18,10 @@ int64_t clock_stamp(int64_t *last)
     *last = now;
     return now;
 }
+
+double clock_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

@@ -12,5 +12,7 @@
 int64_t clock_wall_ns(void);
 /* max(wall now, *last), stored back into *last. */
 int64_t clock_stamp(int64_t *last);
+/* Monotonic seconds, for measuring durations (never journaled). */
+double clock_mono_s(void);
 
 #endif

@@ -7,9 +7,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "json.h"
 #include "log.h"
+#include "proc.h"
 #include "runtime.h"
 #include "uuid.h"
 
@@ -25,12 +27,6 @@ struct conn {
     bool answered;
 };
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char *phase_name(enum runtime_phase p)
 {
@@ -44,19 +40,6 @@ static const char *phase_name(enum runtime_phase p)
 static const char *fsync_name(enum fsync_policy f)
 {
     return f == FSYNC_ALWAYS ? "always" : f == FSYNC_NONE ? "none" : "interval";
-}
-
-static long rss_kb(void)
-{
-    long pages = 0, rss = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-
-    if (!f)
-        return -1;
-    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-        rss = -1;
-    fclose(f);
-    return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
 char *control_status_json(struct runtime *rt, double uptime_s)
@@ -91,7 +74,7 @@ char *control_status_json(struct runtime *rt, double uptime_s)
     json_kv_uint(&j, "mailbox_depth", pending);
     json_kv_uint(&j, "mailbox_max", rt->mailbox_max);
     json_kv_int(&j, "pid", getpid());
-    json_kv_int(&j, "rss_kb", rss_kb());
+    json_kv_int(&j, "rss_kb", proc_rss_kb());
     json_kv_double(&j, "uptime_s", uptime_s);
     json_obj_end(&j);
     return json_take(&j);
@@ -194,7 +177,7 @@ static char *status_text(struct runtime *rt, double uptime_s)
     LINE("handled:   %llu\n", (unsigned long long)rt->delivered);
     LINE("journaled: %llu\n", (unsigned long long)rt->journaled);
     LINE("mailboxes: %zu queued, max %zu\n", pending, rt->mailbox_max);
-    LINE("rss:       %ld kB\n", rss_kb());
+    LINE("rss:       %ld kB\n", proc_rss_kb());
     LINE("uptime:    %.1f s", uptime_s);
 #undef LINE
     return json_take(&j);
@@ -274,8 +257,8 @@ static void answer(struct conn *k)
     if (arg)
         *arg++ = '\0';
     if (strcmp(line, "status") == 0)
-        k->reply = text ? status_text(c->rt, mono_s() - c->started)
-                        : control_status_json(c->rt, mono_s() - c->started);
+        k->reply = text ? status_text(c->rt, clock_mono_s() - c->started)
+                        : control_status_json(c->rt, clock_mono_s() - c->started);
     else if (strcmp(line, "actors") == 0)
         k->reply = text ? actors_text(c->rt) : control_actors_json(c->rt, NULL);
     else if (strcmp(line, "actor") == 0 && arg && *arg && text && runtime_by_id(c->rt, arg))
@@ -343,27 +326,6 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&k->pipe, on_alloc, on_read);
 }
 
-static int make_parent_dir(const char *path)
-{
-    char buf[4096];
-    char *slash;
-
-    snprintf(buf, sizeof buf, "%s", path);
-    slash = strrchr(buf, '/');
-    if (!slash || slash == buf)
-        return 0;
-    *slash = '\0';
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 int control_start(struct control *c, uv_loop_t *loop, const char *path,
                   struct runtime *rt, char *err, size_t errlen)
 {
@@ -371,8 +333,8 @@ int control_start(struct control *c, uv_loop_t *loop, const char *path,
 
     memset(c, 0, sizeof *c);
     c->rt = rt;
-    c->started = mono_s();
-    if (make_parent_dir(path) != 0) {
+    c->started = clock_mono_s();
+    if (proc_mkdir_parents(path, 0755, NULL, 0) != 0) {
         snprintf(err, errlen, "mkdir for control socket %s: %s", path, strerror(errno));
         return -1;
     }

@@ -23,6 +23,7 @@
 
 #include "journal.h"
 #include "log.h"
+#include "proc.h"
 
 enum { CF_LOG, CF_META, CF_COUNT };
 
@@ -70,44 +71,23 @@ bool journal_exists(const char *path)
     return stat(cur, &st) == 0;
 }
 
-/* mkdir -p for the journal's parents; RocksDB makes the last level. */
-static int make_parents(const char *path, char *err, size_t errlen)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-
-    if (n >= sizeof buf) {
-        snprintf(err, errlen, "journal path too long: %s", path);
-        return -1;
-    }
-    memcpy(buf, path, n + 1);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0750) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "mkdir %s: %s", buf, strerror(errno));
-            return -1;
-        }
-        *p = '/';
-    }
-    return 0;
-}
-
 struct journal *journal_open(const char *path, bool create, bool read_only,
                              enum fsync_policy fsync, char *err, size_t errlen)
 {
     const char *names[CF_COUNT] = {"default", "meta"};
     const rocksdb_options_t *cf_opts[CF_COUNT];
     struct journal *j;
-    char *rerr = NULL;
+    char *rerr = NULL, dir[4096] = "";
 
     if (!create && !journal_exists(path)) {
         snprintf(err, errlen, "no journal at %s", path);
         return NULL;
     }
-    if (create && make_parents(path, err, errlen) != 0)
+    /* RocksDB makes the last level, not its parents */
+    if (create && proc_mkdir_parents(path, 0750, dir, sizeof dir) != 0) {
+        snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
         return NULL;
+    }
 
     j = calloc(1, sizeof *j);
     if (!j)

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "proc.h"
 #include "runtime.h"
 
 #define MAX_HEAD 8192
@@ -74,15 +75,8 @@ static void histogram(struct json *b, const char *name, const char *help,
 
 static double rss_bytes(void)
 {
-    long pages = 0, rss = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
-
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
-        rss = 0;
-    fclose(f);
-    return (double)rss * (double)sysconf(_SC_PAGESIZE);
+    long kb = proc_rss_kb();
+    return kb < 0 ? 0 : (double)kb * 1024;
 }
 
 /* Scan one JSON value of the stats writer's output at *p: numbers and

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "arena.h"
 #include "entry_decode.h"
 #include "rebuild.h"
@@ -43,12 +44,6 @@ struct pipe {
     struct journal *journal;
 };
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static struct chunk *take_free(struct pipe *p)
 {
@@ -204,7 +199,7 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
     struct arena arena;
     pthread_t thread;
     uint64_t total = rt->backlog_lsn;
-    double t0 = mono_s();
+    double t0 = clock_mono_s();
     bool done = false, started;
     int rc = 0;
 
@@ -266,7 +261,7 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
     pthread_cond_destroy(&p.cv);
     arena_release(&arena);
     entry_scratch_release(&scratch);
-    rt->rebuild.seconds = mono_s() - t0;
+    rt->rebuild.seconds = clock_mono_s() - t0;
     if (progress && rc == 0)
         progress(arg, rt->rebuild.entries, total);
     return rc;

@@ -30,12 +30,6 @@ static const double entries_le[HIST_BUCKETS] = {
     1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10000,
 };
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void *xrealloc(void *p, size_t n)
 {
@@ -344,13 +338,13 @@ int runtime_commit(struct runtime *rt)
     rt->n_dirty = 0;
     if (journal_pending(rt->journal) > 0) {
         size_t n = journal_pending(rt->journal);
-        double t0 = mono_s();
+        double t0 = clock_mono_s();
         if (journal_commit(rt->journal) != 0) {
             rt->failed = true;
             rt->n_after = 0;   /* never release output of a lost batch */
             return -1;
         }
-        histogram_observe(&rt->commit_seconds, mono_s() - t0);
+        histogram_observe(&rt->commit_seconds, clock_mono_s() - t0);
         histogram_observe(&rt->batch_entries, (double)n);
         rt->commits++;
     }
@@ -522,10 +516,10 @@ static void on_prepare(uv_prepare_t *h)
 static void on_sync_timer(uv_timer_t *h)
 {
     struct runtime *rt = h->data;
-    double t0 = mono_s();
+    double t0 = clock_mono_s();
 
     if (journal_sync(rt->journal) == 0) {
-        histogram_observe(&rt->fsync_seconds, mono_s() - t0);
+        histogram_observe(&rt->fsync_seconds, clock_mono_s() - t0);
     } else {
         rt->failed = true;
         uv_stop(rt->loop);

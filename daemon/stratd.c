@@ -19,6 +19,7 @@
 #include <systemd/sd-daemon.h>
 #include <uv.h>
 
+#include "clock.h"
 #include "config_check.h"
 #include "control.h"
 #include "journal.h"
@@ -47,12 +48,6 @@ struct daemon {
     double last_progress;
 };
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void usage(FILE *f)
 {
@@ -97,7 +92,7 @@ static size_t report_diff(const struct topology *t, const struct meta *m)
 static int on_progress(void *arg, uint64_t done, uint64_t total)
 {
     struct daemon *d = arg;
-    double now = mono_s();
+    double now = clock_mono_s();
 
     if (done < total && now - d->last_progress < 0.25)
         goto serve;
