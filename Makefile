@@ -17,14 +17,23 @@ CC      ?= cc
 OPT     ?= -O2
 CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wshadow \
            -Wstrict-prototypes -Wno-missing-field-initializers \
-           $(if $(filter 1,$(DEVELOPER)),-Werror) -MMD -MP \
-           -Idaemon -Iservices -I$(BUILD)/gen $(EXTRA_CFLAGS)
+           $(if $(filter 1,$(DEVELOPER)),-Werror) -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := $(EXTRA_LDFLAGS)
 LIBS    := -lrocksdb -luv -lyaml -lprotobuf-c -lsystemd -lpthread -lm
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# Who may include what (DESIGN.md, Layout): a strategy sees only the public
+# API in include/stratd/ (and the C library); a service sees that, service.h
+# and its own helpers; neither sees daemon/ (runtime, journal, topology).
+# The include/forbid/ headers turn a reach for libuv, RocksDB or YAML into a
+# compile error naming the rule.
+INC_PUBLIC   := -Iinclude -I$(BUILD)/gen/public
+INC_STRATEGY := $(INC_PUBLIC) -Iinclude/forbid/strategy -Iinclude/forbid/service
+INC_SERVICE  := $(INC_PUBLIC) -Iinclude/stratd -Iservices -I$(BUILD)/gen -Iinclude/forbid/service
+INC_DAEMON   := $(INC_PUBLIC) -Iinclude/stratd -Idaemon -Iservices -I$(BUILD)/gen
+
 CHECK_LIBS = -lcheck -lsubunit -lrt -lm -lpthread
 
 ifneq ($(V),1)
@@ -37,8 +46,10 @@ PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-dev \
             libsubunit-dev libsystemd-dev jq python3 procps curl systemd \
             prometheus
 
-PROTO   := $(wildcard proto/*.proto)
-GEN_C   := $(PROTO:proto/%.proto=$(BUILD)/gen/%.pb-c.c)
+# stratd.proto is the message API strategies see; the wire and state
+# formats are private to services and tools.
+PROTO   := $(filter-out proto/stratd.proto,$(wildcard proto/*.proto))
+GEN_C   := $(PROTO:proto/%.proto=$(BUILD)/gen/%.pb-c.c) $(BUILD)/gen/public/stratd.pb-c.c
 GEN_H   := $(GEN_C:.c=.h)
 
 LIB_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
@@ -66,7 +77,7 @@ DEPS_OK := build/.deps-ok
 
 .SECONDARY: $(GEN_C) $(GEN_H)
 
-.PHONY: all setup test unit asan integration run bench clean install
+.PHONY: all setup test boundaries unit asan integration run bench clean install
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -90,17 +101,31 @@ $(DEPS_OK): Makefile
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  PROTOC  $<")
-	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+	$(Q)protoc-c --proto_path=proto --c_out=$(dir $@) $<
+$(BUILD)/gen/public/%.pb-c.c $(BUILD)/gen/public/%.pb-c.h: proto/%.proto | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  PROTOC  $<")
+	$(Q)protoc-c --proto_path=proto --c_out=$(dir $@) $<
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
-	$(Q)$(CC) $(filter-out -Werror -Wshadow -Wstrict-prototypes,$(CFLAGS)) -c -o $@ $<
+	$(Q)$(CC) $(filter-out -Werror -Wshadow -Wstrict-prototypes,$(CFLAGS)) $(INC_SERVICE) -c -o $@ $<
+
+$(BUILD)/obj/strategies/%.o: strategies/%.c $(GEN_H) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(INC_STRATEGY) -c -o $@ $<
+
+$(BUILD)/obj/services/%.o: services/%.c $(GEN_H) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(INC_SERVICE) -c -o $@ $<
 
 $(BUILD)/obj/%.o: %.c $(GEN_H) | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(if $(Q),@echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(INC_DAEMON) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -135,7 +160,13 @@ asan:
 integration: all
 	$(Q)tests/run-integration.sh
 
+# The include rules, proven: probes that break them must not compile.
+BOUNDARY_CC = $(CC) $(filter-out -MMD -MP,$(CFLAGS))
+boundaries: $(GEN_H)
+	$(Q)tests/boundary/run.sh "$(BOUNDARY_CC) $(INC_STRATEGY)" "$(BOUNDARY_CC) $(INC_SERVICE)"
+
 test: $(DEPS_OK)
+	$(Q)$(MAKE) --no-print-directory boundaries
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory integration

@@ -1,5 +1,8 @@
 /* registry.c — the service kinds. One line per kind. */
-#include "registry.h"
+#include "actor.h"
+
+/* Declared for the daemon in daemon/registry.h. */
+extern const struct actor_kind *const service_kinds[];
 
 extern const struct actor_kind timer_kind;
 extern const struct actor_kind synthetic_feed_kind;

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accounting.h"
-#include "json.h"
+#include <stratd/accounting.h>
+#include <stratd/json.h>
 
 static struct acct_position *pos_of(struct accounting *ac, const char *symbol)
 {

@@ -37,8 +37,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accounting.h"
-#include "json.h"
+#include <stratd/accounting.h>
+#include <stratd/json.h>
 
 #define MM_HEARTBEAT 1   /* timer token of the staleness check */
 

@@ -33,8 +33,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "accounting.h"
-#include "json.h"
+#include <stratd/accounting.h>
+#include <stratd/json.h>
 
 #define PAIRS_MAX_WINDOW 1024
 

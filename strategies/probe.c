@@ -7,9 +7,9 @@
  */
 #include <string.h>
 
-#include "actor.h"
-#include "hash.h"
-#include "json.h"
+#include <stratd/actor.h>
+#include <stratd/hash.h>
+#include <stratd/json.h>
 
 struct probe_params {
     actor_ref feed;

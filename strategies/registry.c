@@ -1,5 +1,8 @@
 /* registry.c — the strategy kinds. Adding a strategy: one file, one line. */
-#include "registry.h"
+#include <stratd/actor.h>
+
+/* Declared for the daemon in daemon/registry.h. */
+extern const struct actor_kind *const strategy_kinds[];
 
 extern const struct actor_kind probe_kind;
 extern const struct actor_kind sma_cross_kind;

@@ -10,8 +10,8 @@
  */
 #include <string.h>
 
-#include "accounting.h"
-#include "json.h"
+#include <stratd/accounting.h>
+#include <stratd/json.h>
 
 #define SMA_MAX_WINDOW 1024
 

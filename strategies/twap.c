@@ -37,8 +37,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "accounting.h"
-#include "json.h"
+#include <stratd/accounting.h>
+#include <stratd/json.h>
 
 #define TWAP_MAX_REJECTS 5
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../strategies/accounting.h"
+#include "accounting.h"
 #include "harness.h"
 
 #define PX(x) ((int64_t)(x) * 100000000)   /* currency units -> price units */

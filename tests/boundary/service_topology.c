@@ -1,0 +1,4 @@
+/* Must not compile: a service includes "topology.h". */
+#include "topology.h"
+
+int probe_bad;
