@@ -71,6 +71,7 @@ BINS := $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim \
 ALL_OBJ := $(LIB_OBJ) $(BUILD)/obj/daemon/main.o \
            $(STRATCTL_SRC:%.c=$(BUILD)/obj/%.o) $(EXSIM_SRC:%.c=$(BUILD)/obj/%.o) \
            $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) \
+           $(LEGACY_SRC:%.c=$(BUILD)/obj/%.o) \
            $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
 
 DEPS_OK := build/.deps-ok
@@ -147,6 +148,9 @@ $(BUILD)/bin/stratd-test: $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(call link)
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIB)
 	$(call link,$(CHECK_LIBS))
+# the strategies as written on the raw API, the reference for test_typed
+LEGACY_SRC := $(wildcard tests/legacy/*.c)
+$(BUILD)/tests/test_typed: $(LEGACY_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	$(call link)
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "proc.h"
 #include "runtime.h"
+#include "trading.h"
 #include "uuid.h"
 
 #define MAX_REQUEST 1024
@@ -98,6 +99,7 @@ static void actor_json(struct json *j, struct actor *a)
     json_kv_hex64(j, "digest", runtime_digest(a));
     json_key(j, "stats");
     json_obj_begin(j);
+    trading_stats(a, j);
     if (a->kind->stats)
         a->kind->stats(a->state, j);
     json_obj_end(j);
@@ -197,6 +199,7 @@ static char *actors_text(struct runtime *rt)
         struct actor *a = &rt->actors[i];
         json_init(&st);
         json_obj_begin(&st);
+        trading_stats(a, &st);
         if (a->kind->stats)
             a->kind->stats(a->state, &st);
         json_obj_end(&st);
@@ -221,6 +224,7 @@ static char *actor_text(struct runtime *rt, const char *id)
     uuid_format(uuid, a->uuid);
     json_init(&st);
     json_obj_begin(&st);
+    trading_stats(a, &st);
     if (a->kind->stats)
         a->kind->stats(a->state, &st);
     json_obj_end(&st);

@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "proc.h"
 #include "runtime.h"
+#include "trading.h"
 
 #define MAX_HEAD 8192
 #define HEAD_TIMEOUT_MS 5000
@@ -169,11 +170,13 @@ static void actor_stats(struct json *b, struct runtime *rt)
         struct actor *a = &rt->actors[i];
         struct json st;
         const char *p;
-        if (!a->kind->stats)
+        if (!a->kind->stats && !a->account)
             continue;
         json_init(&st);
         json_obj_begin(&st);
-        a->kind->stats(a->state, &st);
+        trading_stats(a, &st);
+        if (a->kind->stats)
+            a->kind->stats(a->state, &st);
         json_obj_end(&st);
         p = st.buf;
         if (stat_value(b, a->topo->id, a->kind->name, "", &p, 1) != 0)

@@ -17,6 +17,7 @@
 #include "hash.h"
 #include "log.h"
 #include "runtime.h"
+#include "trading.h"
 #include "service.h"
 #include "uuid.h"
 
@@ -268,8 +269,11 @@ static void dispatch(struct actor *a, const struct entry *e)
     a->now_ns = e->time_ns;
     if (m.body) {
         if (m.body->kind_case == STRATD__MSG__KIND_START) {
+            trading_start(a);
             if (a->kind->on_start)
                 a->kind->on_start(a, a->state);
+        } else if (a->account && trading_dispatch(a, &m)) {
+            /* handled by a typed callback */
         } else if (a->kind->on_message) {
             a->kind->on_message(a, a->state, &m);
         }
@@ -367,6 +371,19 @@ static const struct actor_kind removed_kind = {
     .name = "removed",
 };
 
+/* The kind's state, zeroed; a trading kind's account right before it in
+ * the same block (so a flat state and its account digest as one). */
+static void runtime_alloc_state(struct actor *a)
+{
+    size_t acct = trading_account_size(a->kind);
+    char *block = xrealloc(NULL, acct + a->kind->state_size + 1);
+
+    memset(block, 0, acct + a->kind->state_size + 1);
+    a->account = acct ? (struct accounting *)block : NULL;
+    a->state = block + acct;
+    trading_init(a);
+}
+
 int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
                  struct meta *m, uv_loop_t *loop)
 {
@@ -410,8 +427,7 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
             a->is_new = true;
         }
         rng_seed(&a->rng, a->uuid);
-        a->state = xrealloc(NULL, ta->kind->state_size ? ta->kind->state_size : 1);
-        memset(a->state, 0, ta->kind->state_size ? ta->kind->state_size : 1);
+        runtime_alloc_state(a);
         if (a->kind->init)
             a->kind->init(a, a->state, ta->params);
     }
@@ -457,7 +473,7 @@ void runtime_release(struct runtime *rt)
         free(a->mbox.v);
         if (a->kind->release)
             a->kind->release(a->state);
-        free(a->state);
+        free(a->account ? (void *)a->account : a->state);
     }
     free(rt->actors);
     free(rt->removed_topo);
@@ -481,10 +497,12 @@ uint64_t runtime_digest(const struct actor *a)
 {
     uint64_t h = hash_u64(HASH_SEED, a->stable_key);
 
+    size_t acct = trading_account_size(a->kind);
+
     if (a->kind->digest)
-        h = a->kind->digest(a->state, h);
-    else
-        h = hash_bytes(h, a->state, a->kind->state_size);
+        h = a->kind->digest(a->state, trading_digest(a, h));
+    else   /* a flat state's bytes, a trading kind's account (before it) too */
+        h = hash_bytes(h, (const char *)a->state - acct, acct + a->kind->state_size);
     return hash_bytes(h, a->rng.s, sizeof a->rng.s);
 }
 

@@ -49,6 +49,8 @@ struct mailbox {
     size_t head, len, cap;
 };
 
+struct accounting;
+
 struct actor {
     struct runtime *rt;
     const struct actor_kind *kind;
@@ -61,6 +63,8 @@ struct actor {
     bool removed;             /* in the journal, no longer in the topology */
     bool live;                /* service: between go_live and stop */
     void *state;
+    struct accounting *account; /* trading kinds: the account, right before
+                                 * state in one block (trading.h); else NULL */
     struct rng rng;
     struct mailbox mbox;
     uint64_t watermark;       /* lsn of the last entry handled */

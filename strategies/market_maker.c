@@ -28,17 +28,14 @@
  * half_spread (price units, > 0), qty, max_inventory (>= qty), skew (price
  * units per lot of position), requote_threshold (price units), stale_ms
  * (0: no staleness check).
- * Stats: position, realized_pnl, unrealized_pnl, open_orders, orders,
- * fills, rejects, mid, bid_price, ask_price (0: no quote), quoting, stale,
- * ticks, quotes (generations placed), requotes, stale_pulls.
- *
- * The state is flat: the runtime's default digest covers all of it.
+ * Stats: the account's, mid, bid_price, ask_price (0: no quote), quoting,
+ * stale, ticks, quotes (generations placed), requotes, stale_pulls.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <stratd/accounting.h>
 #include <stratd/json.h>
+#include <stratd/strategy.h>
 
 #define MM_HEARTBEAT 1   /* timer token of the staleness check */
 
@@ -59,7 +56,6 @@ struct mm_quote {
 };
 
 struct mm_state {
-    struct accounting ac;
     char symbol[ACCT_SYMBOL_MAX + 1];
     struct mm_quote q[2];  /* MM_BID, MM_ASK */
     int64_t mid;           /* last mid seen, 0: none yet */
@@ -76,7 +72,6 @@ static void mm_init(struct actor *a, void *state, const void *params)
     struct mm_state *s = state;
     (void)a;
     snprintf(s->symbol, sizeof s->symbol, "%s", p->symbol);
-    acct_mark(&s->ac, p->symbol, 0);   /* the position row exists from the start */
 }
 
 static int64_t heartbeat_ns(const struct mm_params *p)
@@ -89,41 +84,23 @@ static void mm_on_start(struct actor *a, void *state)
 {
     const struct mm_params *p = actor_params(a);
     (void)state;
-    actor_subscribe(a, p->feed, p->symbol);
     if (p->stale_ms > 0 && p->timer != ACTOR_REF_NONE)
-        actor_timer_at(a, p->timer, actor_now(a) + heartbeat_ns(p), MM_HEARTBEAT);
-}
-
-static const struct acct_order *open_order(const struct accounting *ac, uint64_t tag)
-{
-    for (uint32_t i = 0; i < ac->n_open; i++)
-        if (ac->open[i].tag == tag)
-            return &ac->open[i];
-    return NULL;
+        strategy_timer_at(a, actor_now(a) + heartbeat_ns(p), MM_HEARTBEAT);
 }
 
 /* Cancel one side's quote now if it is acknowledged, else once it is. */
-static void cancel_quote(struct actor *a, struct mm_state *s, const struct mm_params *p,
-                         int side)
+static void cancel_quote(struct actor *a, struct mm_state *s, int side)
 {
     struct mm_quote *q = &s->q[side];
-    const struct acct_order *o;
 
-    if (q->tag == 0 || q->cancel == MM_CANCEL_SENT)
-        return;
-    o = open_order(&s->ac, q->tag);
-    if (o && o->coid != 0) {
-        acct_cancel(&s->ac, a, p->orders, q->tag);
-        q->cancel = MM_CANCEL_SENT;
-    } else {
-        q->cancel = MM_CANCEL_WANTED;
-    }
+    if (q->tag != 0 && q->cancel != MM_CANCEL_SENT)
+        q->cancel = strategy_cancel(a, q->tag) ? MM_CANCEL_SENT : MM_CANCEL_WANTED;
 }
 
-static void pull(struct actor *a, struct mm_state *s, const struct mm_params *p)
+static void pull(struct actor *a, struct mm_state *s)
 {
-    cancel_quote(a, s, p, MM_BID);
-    cancel_quote(a, s, p, MM_ASK);
+    cancel_quote(a, s, MM_BID);
+    cancel_quote(a, s, MM_ASK);
 }
 
 static bool quoting(const struct mm_state *s)
@@ -139,18 +116,11 @@ static bool pulling(const struct mm_state *s)
 static void quote(struct actor *a, struct mm_state *s, const struct mm_params *p, int side,
                   int64_t price)
 {
-    struct mm_quote *q = &s->q[side];
-    uint64_t tag;
-
-    tag = acct_send_order(&s->ac, a, p->orders, p->symbol,
-                          side == MM_BID ? STRATD__SIDE__BUY : STRATD__SIDE__SELL,
-                          price, p->qty, false);
-    if (tag == 0)
-        return;   /* too many open orders: nothing was sent */
-    q->tag = tag;
-    q->price = price;
-    q->qty = p->qty;
-    q->cancel = MM_CANCEL_NONE;
+    uint64_t tag = strategy_order(a, p->symbol,
+                                  side == MM_BID ? STRATD__SIDE__BUY : STRATD__SIDE__SELL,
+                                  price, p->qty, false);
+    if (tag != 0)   /* 0: too many open orders, nothing was sent */
+        s->q[side] = (struct mm_quote){tag, price, p->qty, MM_CANCEL_NONE, 0};
 }
 
 /* Place a new generation when nothing is out and quoting is allowed. */
@@ -160,7 +130,7 @@ static void place(struct actor *a, struct mm_state *s, const struct mm_params *p
 
     if (s->mid <= 0 || s->stale || s->hold || quoting(s))
         return;
-    pos = acct_position(&s->ac, p->symbol);
+    pos = strategy_position(a, p->symbol);
     shift = p->skew * pos;
     bid = s->mid - p->half_spread - shift;
     ask = s->mid + p->half_spread - shift;
@@ -173,18 +143,16 @@ static void place(struct actor *a, struct mm_state *s, const struct mm_params *p
         s->quotes++;
 }
 
-static void on_tick(struct actor *a, struct mm_state *s, const struct mm_params *p,
-                    const Stratd__Tick *t)
+static void mm_on_tick(struct actor *a, void *state, const struct tick *t)
 {
+    const struct mm_params *p = actor_params(a);
+    struct mm_state *s = state;
     int64_t moved;
 
-    if (strcmp(t->symbol, p->symbol) != 0 || t->bid <= 0 || t->ask <= 0)
-        return;
     s->ticks++;
-    s->mid = (t->bid + t->ask) / 2;
+    s->mid = t->mid;
     s->last_tick_ns = actor_now(a);
     s->hold = 0;
-    acct_mark(&s->ac, p->symbol, s->mid);
     if (s->stale) {
         s->stale = 0;
         actor_log(a, LOG_INFO, "ticks again: quoting resumes");
@@ -193,7 +161,7 @@ static void on_tick(struct actor *a, struct mm_state *s, const struct mm_params 
         moved = s->mid - s->quoted_mid;
         if ((moved < 0 ? -moved : moved) > p->requote_threshold && !pulling(s)) {
             s->requotes++;
-            pull(a, s, p);
+            pull(a, s);
         }
         return;
     }
@@ -214,52 +182,42 @@ static void clear(struct mm_state *s, int side)
     memset(&s->q[side], 0, sizeof s->q[side]);
 }
 
-static void on_event(struct actor *a, struct mm_state *s, const struct mm_params *p,
-                     const Stratd__OrderEvent *ev)
+static void mm_on_fill(struct actor *a, void *state, const struct fill *f)
 {
-    int64_t before = acct_position(&s->ac, p->symbol);
-    int side = side_of(s, ev->tag);
+    struct mm_state *s = state;
+    int side = side_of(s, f->tag);
 
-    acct_on_event(&s->ac, ev);
-    switch (ev->kind) {
-    case STRATD__ORDER_EVENT__KIND__ACK:
-        if (side >= 0 && s->q[side].cancel == MM_CANCEL_WANTED)
-            cancel_quote(a, s, p, side);
-        break;
-    case STRATD__ORDER_EVENT__KIND__FILL:
-        if (side >= 0 && ev->leaves == 0)
-            clear(s, side);
-        else if (side >= 0 && s->q[side].cancel == MM_CANCEL_WANTED)
-            cancel_quote(a, s, p, side);
-        if (acct_position(&s->ac, p->symbol) != before) {
-            actor_log(a, LOG_INFO, "filled %s %lld @ %.2f: position %lld",
-                      ev->side == STRATD__SIDE__BUY ? "BUY" : "SELL", (long long)ev->qty,
-                      (double)ev->fill_price / 1e8,
-                      (long long)acct_position(&s->ac, p->symbol));
-            pull(a, s, p);   /* the next generation carries the new skew */
-        }
-        break;
-    case STRATD__ORDER_EVENT__KIND__CANCELED:
-        if (side >= 0)
-            clear(s, side);
-        break;
-    case STRATD__ORDER_EVENT__KIND__REJECT:
-        if (side >= 0) {
-            clear(s, side);
-            s->hold = 1;
-            actor_log(a, LOG_WARN, "quote rejected: %s", ev->reason);
-        }
-        break;
-    default:
-        break;
-    }
-    place(a, s, p);
+    if (side >= 0 && f->leaves == 0)
+        clear(s, side);
+    else if (side >= 0 && s->q[side].cancel == MM_CANCEL_WANTED)
+        cancel_quote(a, s, side);
+    if (f->qty > 0)
+        pull(a, s);   /* the next generation carries the new skew */
+    place(a, s, actor_params(a));
 }
 
-static void on_timer(struct actor *a, struct mm_state *s, const struct mm_params *p,
-                     const Stratd__TimerFired *tf)
+static void mm_on_order_event(struct actor *a, void *state, const Stratd__OrderEvent *ev)
 {
-    if (tf->token != MM_HEARTBEAT)
+    struct mm_state *s = state;
+    int side = side_of(s, ev->tag);
+
+    if (side >= 0 && ev->kind == STRATD__ORDER_EVENT__KIND__ACK &&
+        s->q[side].cancel == MM_CANCEL_WANTED) {
+        cancel_quote(a, s, side);
+    } else if (side >= 0 && (ev->kind == STRATD__ORDER_EVENT__KIND__CANCELED ||
+                             ev->kind == STRATD__ORDER_EVENT__KIND__REJECT)) {
+        clear(s, side);
+        s->hold |= ev->kind == STRATD__ORDER_EVENT__KIND__REJECT;
+    }
+    place(a, s, actor_params(a));
+}
+
+static void mm_on_timer(struct actor *a, void *state, uint64_t token)
+{
+    const struct mm_params *p = actor_params(a);
+    struct mm_state *s = state;
+
+    if (token != MM_HEARTBEAT)
         return;
     s->heartbeats++;
     if (s->last_tick_ns != 0 && !s->stale &&
@@ -267,36 +225,15 @@ static void on_timer(struct actor *a, struct mm_state *s, const struct mm_params
         s->stale = 1;
         s->stale_pulls++;
         actor_log(a, LOG_WARN, "no tick for %lld ms: quotes pulled", (long long)p->stale_ms);
-        pull(a, s, p);
+        pull(a, s);
     }
-    actor_timer_at(a, p->timer, actor_now(a) + heartbeat_ns(p), MM_HEARTBEAT);
-}
-
-static void mm_on_message(struct actor *a, void *state, const struct msg *m)
-{
-    const struct mm_params *p = actor_params(a);
-    struct mm_state *s = state;
-
-    switch (m->body->kind_case) {
-    case STRATD__MSG__KIND_TICK:
-        on_tick(a, s, p, m->body->tick);
-        break;
-    case STRATD__MSG__KIND_ORDER_EVENT:
-        on_event(a, s, p, m->body->order_event);
-        break;
-    case STRATD__MSG__KIND_TIMER_FIRED:
-        on_timer(a, s, p, m->body->timer_fired);
-        break;
-    default:
-        break;
-    }
+    strategy_timer_at(a, actor_now(a) + heartbeat_ns(p), MM_HEARTBEAT);
 }
 
 static void mm_stats(const void *state, struct json *out)
 {
     const struct mm_state *s = state;
 
-    acct_stats(&s->ac, s->symbol, out);
     json_kv_double(out, "mid", (double)s->mid / 1e8);
     json_kv_double(out, "bid_price", (double)s->q[MM_BID].price / 1e8);
     json_kv_double(out, "ask_price", (double)s->q[MM_ASK].price / 1e8);
@@ -348,6 +285,9 @@ const struct actor_kind market_maker_kind = {
     .state_size = sizeof(struct mm_state),
     .init = mm_init,
     .on_start = mm_on_start,
-    .on_message = mm_on_message,
+    .on_tick = mm_on_tick,
+    .on_fill = mm_on_fill,
+    .on_order_event = mm_on_order_event,
+    .on_timer = mm_on_timer,
     .stats = mm_stats,
 };

@@ -24,17 +24,14 @@
  *
  * Params: feed, orders, symbol_a, symbol_b, hedge_ratio (> 0), window
  * (2..1024), entry_z (> exit_z), exit_z (>= 0), qty.
- * Stats: position (per symbol), realized_pnl, unrealized_pnl, open_orders,
- * orders, fills, rejects, spread, mean, sd, z, signal (-1 short spread, 0
- * flat, 1 long spread), observations, entries, exits.
- *
- * The state is flat: the runtime's default digest covers all of it.
+ * Stats: the account's (position per symbol), spread, mean, sd, z, signal
+ * (-1 short spread, 0 flat, 1 long spread), observations, entries, exits.
  */
 #include <math.h>
 #include <string.h>
 
-#include <stratd/accounting.h>
 #include <stratd/json.h>
+#include <stratd/strategy.h>
 
 #define PAIRS_MAX_WINDOW 1024
 
@@ -48,7 +45,6 @@ struct pairs_params {
 };
 
 struct pairs_state {
-    struct accounting ac;
     double ring[PAIRS_MAX_WINDOW];  /* the last `window` spreads */
     uint64_t n;                     /* spreads observed */
     int64_t bid_a, ask_a, bid_b, ask_b;
@@ -70,29 +66,6 @@ static void pairs_init(struct actor *a, void *state, const void *params)
     struct pairs_state *s = state;
     (void)a;
     s->qty_b = hedge_qty(p);
-    /* position rows in a fixed order: a, then b */
-    acct_mark(&s->ac, p->symbol_a, 0);
-    acct_mark(&s->ac, p->symbol_b, 0);
-}
-
-static void pairs_on_start(struct actor *a, void *state)
-{
-    const struct pairs_params *p = actor_params(a);
-    (void)state;
-    actor_subscribe(a, p->feed, p->symbol_a);
-    actor_subscribe(a, p->feed, p->symbol_b);
-}
-
-/* Send one order moving `symbol` from its position towards target. */
-static void work(struct actor *a, struct pairs_state *s, const struct pairs_params *p,
-                 const char *symbol, int64_t target, int64_t bid, int64_t ask)
-{
-    int64_t want = target - acct_position(&s->ac, symbol);
-
-    if (want > 0)
-        acct_send_order(&s->ac, a, p->orders, symbol, STRATD__SIDE__BUY, ask, want, true);
-    else if (want < 0)
-        acct_send_order(&s->ac, a, p->orders, symbol, STRATD__SIDE__SELL, bid, -want, true);
 }
 
 static void observe(struct actor *a, struct pairs_state *s, const struct pairs_params *p)
@@ -133,50 +106,30 @@ static void observe(struct actor *a, struct pairs_state *s, const struct pairs_p
         s->exits++;
         actor_log(a, LOG_INFO, "|z| %.3f < %.3f: flat", fabs(s->z), p->exit_z);
     }
-    if (acct_pending(&s->ac, p->symbol_a) != 0 || acct_pending(&s->ac, p->symbol_b) != 0)
+    if (strategy_pending(a, p->symbol_a) != 0 || strategy_pending(a, p->symbol_b) != 0)
         return;   /* one step at a time: the next observation re-works */
-    work(a, s, p, p->symbol_a, s->signal * p->qty, s->bid_a, s->ask_a);
-    work(a, s, p, p->symbol_b, -s->signal * s->qty_b, s->bid_b, s->ask_b);
+    strategy_trade_toward(a, &(struct tick){.symbol = p->symbol_a, .bid = s->bid_a,
+                                            .ask = s->ask_a}, s->signal * p->qty);
+    strategy_trade_toward(a, &(struct tick){.symbol = p->symbol_b, .bid = s->bid_b,
+                                            .ask = s->ask_b}, -s->signal * s->qty_b);
 }
 
-static void on_tick(struct actor *a, struct pairs_state *s, const struct pairs_params *p,
-                    const Stratd__Tick *t)
-{
-    if (t->bid <= 0 || t->ask <= 0)
-        return;
-    if (strcmp(t->symbol, p->symbol_a) == 0) {
-        s->bid_a = t->bid;
-        s->ask_a = t->ask;
-    } else if (strcmp(t->symbol, p->symbol_b) == 0) {
-        s->bid_b = t->bid;
-        s->ask_b = t->ask;
-    } else {
-        return;
-    }
-    acct_mark(&s->ac, t->symbol, (t->bid + t->ask) / 2);
-    if (s->bid_a > 0 && s->bid_b > 0)
-        observe(a, s, p);
-}
-
-static void pairs_on_message(struct actor *a, void *state, const struct msg *m)
+static void pairs_on_tick(struct actor *a, void *state, const struct tick *t)
 {
     const struct pairs_params *p = actor_params(a);
     struct pairs_state *s = state;
+    bool is_a = strcmp(t->symbol, p->symbol_a) == 0;
 
-    if (m->body->kind_case == STRATD__MSG__KIND_TICK) {
-        on_tick(a, s, p, m->body->tick);
-    } else if (m->body->kind_case == STRATD__MSG__KIND_ORDER_EVENT) {
-        acct_on_event(&s->ac, m->body->order_event);
-        if (m->body->order_event->kind == STRATD__ORDER_EVENT__KIND__REJECT)
-            actor_log(a, LOG_WARN, "order rejected: %s", m->body->order_event->reason);
-    }
+    *(is_a ? &s->bid_a : &s->bid_b) = t->bid;
+    *(is_a ? &s->ask_a : &s->ask_b) = t->ask;
+    if (s->bid_a > 0 && s->bid_b > 0)
+        observe(a, s, p);
 }
 
 static void pairs_stats(const void *state, struct json *out)
 {
     const struct pairs_state *s = state;
 
-    acct_stats(&s->ac, NULL, out);
     json_kv_double(out, "spread", s->spread / 1e8);
     if (s->has_z) {
         json_kv_double(out, "mean", s->mean / 1e8);
@@ -234,7 +187,6 @@ const struct actor_kind pairs_kind = {
     .check = pairs_check,
     .state_size = sizeof(struct pairs_state),
     .init = pairs_init,
-    .on_start = pairs_on_start,
-    .on_message = pairs_on_message,
+    .on_tick = pairs_on_tick,
     .stats = pairs_stats,
 };

@@ -27,18 +27,15 @@
  *
  * Params: feed, orders, timer, symbol, side ("buy" or "sell"), qty (the
  * parent's total), duration_s, slices (default 10, at most qty).
- * Stats: position, realized_pnl, unrealized_pnl, open_orders, orders,
- * fills, rejects, side, qty, sent (child qty sent), filled, remaining,
- * children, slices_left, state ("working", "done", "stopped").
- *
- * The state is flat: the runtime's default digest covers all of it.
+ * Stats: the account's, side, qty, sent (child qty sent), filled,
+ * remaining, children, slices_left, state ("working", "done", "stopped").
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <stratd/accounting.h>
 #include <stratd/json.h>
+#include <stratd/strategy.h>
 
 #define TWAP_MAX_REJECTS 5
 
@@ -51,7 +48,6 @@ struct twap_params {
 };
 
 struct twap_state {
-    struct accounting ac;
     char symbol[ACCT_SYMBOL_MAX + 1];
     int32_t side;            /* Stratd__Side */
     int32_t phase;           /* enum twap_phase */
@@ -73,7 +69,6 @@ static void twap_init(struct actor *a, void *state, const void *params)
     s->side = strcmp(p->side, "buy") == 0 ? STRATD__SIDE__BUY : STRATD__SIDE__SELL;
     s->qty = p->qty;
     s->slices_left = p->slices;
-    acct_mark(&s->ac, p->symbol, 0);
 }
 
 static void schedule(struct actor *a, struct twap_state *s, const struct twap_params *p)
@@ -82,7 +77,7 @@ static void schedule(struct actor *a, struct twap_state *s, const struct twap_pa
     int64_t delay = (int64_t)(base * (0.5 + actor_rand_unit(a)));
 
     s->timer_token = ++s->timers;
-    actor_timer_at(a, p->timer, actor_now(a) + (delay > 0 ? delay : 1), s->timer_token);
+    strategy_timer_at(a, actor_now(a) + (delay > 0 ? delay : 1), s->timer_token);
 }
 
 static void try_send(struct actor *a, struct twap_state *s, const struct twap_params *p)
@@ -101,7 +96,7 @@ static void try_send(struct actor *a, struct twap_state *s, const struct twap_pa
         size = size < 1 ? 1 : size > remaining ? remaining : size;
     }
     price = s->side == STRATD__SIDE__BUY ? s->ask : s->bid;
-    tag = acct_send_order(&s->ac, a, p->orders, p->symbol, s->side, price, size, true);
+    tag = strategy_order(a, p->symbol, s->side, price, size, true);
     if (tag == 0)
         return;   /* too many open orders: still due */
     s->child_tag = tag;
@@ -116,10 +111,8 @@ static void try_send(struct actor *a, struct twap_state *s, const struct twap_pa
 
 static void twap_on_start(struct actor *a, void *state)
 {
-    const struct twap_params *p = actor_params(a);
     struct twap_state *s = state;
-
-    actor_subscribe(a, p->feed, p->symbol);
+    (void)a;
     s->due = 1;
 }
 
@@ -141,63 +134,49 @@ static void child_done(struct actor *a, struct twap_state *s, const struct twap_
     }
 }
 
-static void on_event(struct actor *a, struct twap_state *s, const struct twap_params *p,
-                     const Stratd__OrderEvent *ev)
+static void twap_on_tick(struct actor *a, void *state, const struct tick *t)
 {
-    bool ours = ev->tag != 0 && ev->tag == s->child_tag;
+    struct twap_state *s = state;
 
-    acct_on_event(&s->ac, ev);
-    if (!ours)
-        return;
-    switch (ev->kind) {
-    case STRATD__ORDER_EVENT__KIND__FILL:
-        s->filled += ev->qty;
-        s->rejects_in_row = 0;
-        if (ev->leaves == 0)
-            child_done(a, s, p);
-        break;
-    case STRATD__ORDER_EVENT__KIND__CANCELED:
-        child_done(a, s, p);
-        break;
-    case STRATD__ORDER_EVENT__KIND__REJECT:
-        s->rejects_in_row++;
-        actor_log(a, LOG_WARN, "child rejected: %s", ev->reason);
-        child_done(a, s, p);
-        break;
-    default:
-        break;
-    }
+    s->bid = t->bid;
+    s->ask = t->ask;
+    try_send(a, s, actor_params(a));
 }
 
-static void twap_on_message(struct actor *a, void *state, const struct msg *m)
+static void twap_on_timer(struct actor *a, void *state, uint64_t token)
 {
-    const struct twap_params *p = actor_params(a);
     struct twap_state *s = state;
-    const Stratd__Tick *t;
 
-    switch (m->body->kind_case) {
-    case STRATD__MSG__KIND_TICK:
-        t = m->body->tick;
-        if (strcmp(t->symbol, p->symbol) != 0 || t->bid <= 0 || t->ask <= 0)
-            return;
-        s->bid = t->bid;
-        s->ask = t->ask;
-        acct_mark(&s->ac, p->symbol, (t->bid + t->ask) / 2);
-        try_send(a, s, p);
-        break;
-    case STRATD__MSG__KIND_TIMER_FIRED:
-        if (s->timer_token == 0 || m->body->timer_fired->token != s->timer_token)
-            return;
-        s->timer_token = 0;
-        s->due = 1;
-        try_send(a, s, p);   /* or when the open child is done */
-        break;
-    case STRATD__MSG__KIND_ORDER_EVENT:
-        on_event(a, s, p, m->body->order_event);
-        break;
-    default:
-        break;
-    }
+    if (s->timer_token == 0 || token != s->timer_token)
+        return;
+    s->timer_token = 0;
+    s->due = 1;
+    try_send(a, s, actor_params(a));   /* or when the open child is done */
+}
+
+static void twap_on_fill(struct actor *a, void *state, const struct fill *f)
+{
+    struct twap_state *s = state;
+
+    if (f->tag == 0 || f->tag != s->child_tag)
+        return;
+    s->filled += f->qty;
+    s->rejects_in_row = 0;
+    if (f->leaves == 0)
+        child_done(a, s, actor_params(a));
+}
+
+static void twap_on_order_event(struct actor *a, void *state, const Stratd__OrderEvent *ev)
+{
+    struct twap_state *s = state;
+
+    if (ev->tag == 0 || ev->tag != s->child_tag)
+        return;
+    if (ev->kind == STRATD__ORDER_EVENT__KIND__REJECT)
+        s->rejects_in_row++;
+    if (ev->kind == STRATD__ORDER_EVENT__KIND__REJECT ||
+        ev->kind == STRATD__ORDER_EVENT__KIND__CANCELED)
+        child_done(a, s, actor_params(a));
 }
 
 static void twap_stats(const void *state, struct json *out)
@@ -205,7 +184,6 @@ static void twap_stats(const void *state, struct json *out)
     static const char *const phases[] = {"working", "done", "stopped"};
     const struct twap_state *s = state;
 
-    acct_stats(&s->ac, s->symbol, out);
     json_kv_str(out, "side", s->side == STRATD__SIDE__BUY ? "buy" : "sell");
     json_kv_int(out, "qty", s->qty);
     json_kv_int(out, "sent", s->sent);
@@ -253,6 +231,9 @@ const struct actor_kind twap_kind = {
     .state_size = sizeof(struct twap_state),
     .init = twap_init,
     .on_start = twap_on_start,
-    .on_message = twap_on_message,
+    .on_tick = twap_on_tick,
+    .on_fill = twap_on_fill,
+    .on_order_event = twap_on_order_event,
+    .on_timer = twap_on_timer,
     .stats = twap_stats,
 };

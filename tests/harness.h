@@ -73,6 +73,7 @@
 #include "meta.h"
 #include "rebuild.h"
 #include "runtime.h"
+#include "trading.h"
 #include "service.h"
 #include "topology.h"
 
@@ -787,6 +788,7 @@ static inline const char *h_stats_json_of(struct harness *h, struct actor *a)
     ck_assert_msg(a != NULL, "the topology has no strategy besides the fakes");
     json_init(&j);
     json_obj_begin(&j);
+    trading_stats(a, &j);
     if (a->kind->stats)
         a->kind->stats(a->state, &j);
     json_obj_end(&j);

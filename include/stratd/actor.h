@@ -21,7 +21,9 @@
 #include "stratd.pb-c.h"
 
 struct actor;
+struct fill;
 struct json;
+struct tick;
 struct service_ops;
 
 /* An actor's address: its index in the topology. Stable for one process;
@@ -83,6 +85,13 @@ struct actor_kind {
     void (*init)(struct actor *a, void *state, const void *params);
     void (*on_start)(struct actor *a, void *state);
     void (*on_message)(struct actor *a, void *state, const struct msg *m);
+    /* Typed callbacks (strategy.h): a kind that sets any of them is a
+     * trading strategy; the runtime keeps its account and calls these for
+     * the messages they name, and on_message (if set) for the rest. */
+    void (*on_tick)(struct actor *a, void *state, const struct tick *t);
+    void (*on_fill)(struct actor *a, void *state, const struct fill *f);
+    void (*on_order_event)(struct actor *a, void *state, const Stratd__OrderEvent *ev);
+    void (*on_timer)(struct actor *a, void *state, uint64_t token);
     /* Fold the whole state into h. NULL: the state's bytes are hashed,
      * which is right for flat states with no pointers. The runtime adds
      * the rng state itself. */

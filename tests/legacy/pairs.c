@@ -1,0 +1,198 @@
+/*
+ * tests/legacy/pairs.c — the pairs strategy as it was written on the raw
+ * actor API (on_message, its own account), before strategies moved to the
+ * typed API of <stratd/strategy.h>. Test-only kind "legacy_pairs": the
+ * equivalence test (tests/test_typed.c) runs it and the typed rewrite on the
+ * same ticks and order events and requires the same orders, timers and
+ * state digests. Stats left out (the test compares digests instead).
+ */
+#include <math.h>
+#include <string.h>
+
+#include <stratd/accounting.h>
+
+#define PAIRS_MAX_WINDOW 1024
+
+struct pairs_params {
+    actor_ref feed, orders;
+    char *symbol_a, *symbol_b;
+    double hedge_ratio;
+    int64_t window;
+    double entry_z, exit_z;
+    int64_t qty;
+};
+
+struct pairs_state {
+    struct accounting ac;
+    double ring[PAIRS_MAX_WINDOW];  /* the last `window` spreads */
+    uint64_t n;                     /* spreads observed */
+    int64_t bid_a, ask_a, bid_b, ask_b;
+    int64_t qty_b;
+    double spread, mean, sd, z;     /* of the last observation */
+    int32_t signal;                 /* target: -1, 0, 1 */
+    int32_t has_z;                  /* mean, sd and z are set */
+    uint64_t entries, exits;
+};
+
+static int64_t hedge_qty(const struct pairs_params *p)
+{
+    return (int64_t)floor(p->hedge_ratio * (double)p->qty + 0.5);
+}
+
+static void pairs_init(struct actor *a, void *state, const void *params)
+{
+    const struct pairs_params *p = params;
+    struct pairs_state *s = state;
+    (void)a;
+    s->qty_b = hedge_qty(p);
+    /* position rows in a fixed order: a, then b */
+    acct_mark(&s->ac, p->symbol_a, 0);
+    acct_mark(&s->ac, p->symbol_b, 0);
+}
+
+static void pairs_on_start(struct actor *a, void *state)
+{
+    const struct pairs_params *p = actor_params(a);
+    (void)state;
+    actor_subscribe(a, p->feed, p->symbol_a);
+    actor_subscribe(a, p->feed, p->symbol_b);
+}
+
+/* Send one order moving `symbol` from its position towards target. */
+static void work(struct actor *a, struct pairs_state *s, const struct pairs_params *p,
+                 const char *symbol, int64_t target, int64_t bid, int64_t ask)
+{
+    int64_t want = target - acct_position(&s->ac, symbol);
+
+    if (want > 0)
+        acct_send_order(&s->ac, a, p->orders, symbol, STRATD__SIDE__BUY, ask, want, true);
+    else if (want < 0)
+        acct_send_order(&s->ac, a, p->orders, symbol, STRATD__SIDE__SELL, bid, -want, true);
+}
+
+static void observe(struct actor *a, struct pairs_state *s, const struct pairs_params *p)
+{
+    uint64_t w = (uint64_t)p->window;
+    double mid_a = (double)((s->bid_a + s->ask_a) / 2);
+    double mid_b = (double)((s->bid_b + s->ask_b) / 2);
+    double sum = 0, var = 0;
+
+    s->spread = mid_a - p->hedge_ratio * mid_b;
+    if (s->n >= w) {
+        for (uint64_t i = s->n - w; i < s->n; i++)
+            sum += s->ring[i % PAIRS_MAX_WINDOW];
+        s->mean = sum / (double)w;
+        for (uint64_t i = s->n - w; i < s->n; i++) {
+            double d = s->ring[i % PAIRS_MAX_WINDOW] - s->mean;
+            var += d * d;
+        }
+        s->sd = sqrt(var / (double)w);
+        s->has_z = s->sd > 0;
+        s->z = s->has_z ? (s->spread - s->mean) / s->sd : 0;
+    }
+    s->ring[s->n % PAIRS_MAX_WINDOW] = s->spread;
+    s->n++;
+    if (!s->has_z)
+        return;   /* window not full yet, or a flat one */
+
+    if (s->signal == 0 && s->z > p->entry_z) {
+        s->signal = -1;
+        s->entries++;
+        actor_log(a, LOG_INFO, "z %.3f > %.3f: short the spread", s->z, p->entry_z);
+    } else if (s->signal == 0 && s->z < -p->entry_z) {
+        s->signal = 1;
+        s->entries++;
+        actor_log(a, LOG_INFO, "z %.3f < -%.3f: long the spread", s->z, p->entry_z);
+    } else if (s->signal != 0 && fabs(s->z) < p->exit_z) {
+        s->signal = 0;
+        s->exits++;
+        actor_log(a, LOG_INFO, "|z| %.3f < %.3f: flat", fabs(s->z), p->exit_z);
+    }
+    if (acct_pending(&s->ac, p->symbol_a) != 0 || acct_pending(&s->ac, p->symbol_b) != 0)
+        return;   /* one step at a time: the next observation re-works */
+    work(a, s, p, p->symbol_a, s->signal * p->qty, s->bid_a, s->ask_a);
+    work(a, s, p, p->symbol_b, -s->signal * s->qty_b, s->bid_b, s->ask_b);
+}
+
+static void on_tick(struct actor *a, struct pairs_state *s, const struct pairs_params *p,
+                    const Stratd__Tick *t)
+{
+    if (t->bid <= 0 || t->ask <= 0)
+        return;
+    if (strcmp(t->symbol, p->symbol_a) == 0) {
+        s->bid_a = t->bid;
+        s->ask_a = t->ask;
+    } else if (strcmp(t->symbol, p->symbol_b) == 0) {
+        s->bid_b = t->bid;
+        s->ask_b = t->ask;
+    } else {
+        return;
+    }
+    acct_mark(&s->ac, t->symbol, (t->bid + t->ask) / 2);
+    if (s->bid_a > 0 && s->bid_b > 0)
+        observe(a, s, p);
+}
+
+static void pairs_on_message(struct actor *a, void *state, const struct msg *m)
+{
+    const struct pairs_params *p = actor_params(a);
+    struct pairs_state *s = state;
+
+    if (m->body->kind_case == STRATD__MSG__KIND_TICK) {
+        on_tick(a, s, p, m->body->tick);
+    } else if (m->body->kind_case == STRATD__MSG__KIND_ORDER_EVENT) {
+        acct_on_event(&s->ac, m->body->order_event);
+        if (m->body->order_event->kind == STRATD__ORDER_EVENT__KIND__REJECT)
+            actor_log(a, LOG_WARN, "order rejected: %s", m->body->order_event->reason);
+    }
+}
+
+
+static const char *pairs_check(const void *params, const char **key)
+{
+    const struct pairs_params *p = params;
+
+    if (strcmp(p->symbol_a, p->symbol_b) == 0) {
+        *key = "symbol_b";
+        return "param 'symbol_b' must differ from 'symbol_a'";
+    }
+    if (!(p->hedge_ratio > 0)) {
+        *key = "hedge_ratio";
+        return "param 'hedge_ratio' must be greater than 0";
+    }
+    if (hedge_qty(p) < 1) {
+        *key = "hedge_ratio";
+        return "param 'hedge_ratio' times 'qty' must round to at least 1 lot of symbol_b";
+    }
+    if (!(p->entry_z > p->exit_z)) {
+        *key = "entry_z";
+        return "param 'entry_z' must be greater than 'exit_z'";
+    }
+    return NULL;
+}
+
+#define P(field) offsetof(struct pairs_params, field)
+static const struct param_def pairs_params[] = {
+    {"feed", PARAM_REF, PARAM_REQUIRED, 0, 0, "feed", P(feed), NULL},
+    {"orders", PARAM_REF, PARAM_REQUIRED, 0, 0, "orders", P(orders), NULL},
+    {"symbol_a", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol_a), NULL},
+    {"symbol_b", PARAM_STRING, PARAM_REQUIRED, 1, 32, "feed", P(symbol_b), NULL},
+    {"hedge_ratio", PARAM_DOUBLE, 0, 0, 1e6, NULL, P(hedge_ratio), "1"},
+    {"window", PARAM_INT, 0, 2, PAIRS_MAX_WINDOW, NULL, P(window), "100"},
+    {"entry_z", PARAM_DOUBLE, 0, 0, 1000, NULL, P(entry_z), "2"},
+    {"exit_z", PARAM_DOUBLE, 0, 0, 1000, NULL, P(exit_z), "0.5"},
+    {"qty", PARAM_INT, 0, 1, 1000000, NULL, P(qty), "1"},
+    {NULL},
+};
+#undef P
+
+const struct actor_kind legacy_pairs_kind = {
+    .name = "legacy_pairs",
+    .params = pairs_params,
+    .params_size = sizeof(struct pairs_params),
+    .check = pairs_check,
+    .state_size = sizeof(struct pairs_state),
+    .init = pairs_init,
+    .on_start = pairs_on_start,
+    .on_message = pairs_on_message,
+};
