@@ -1,17 +1,21 @@
 /*
- * runtime.c — actors, mailboxes, scheduler, send path (see runtime.h for the
- * phases and the group-commit invariant).
+ * runtime.c — the runtime: actors spawned from the topology, their
+ * mailboxes, the fair scheduler, the group commit, going live and stopping
+ * (see runtime.h for the phases and the group-commit invariant). What a
+ * handler calls (actor_send* and the rest of the actor API) is actor.c.
  *
- * A send is journaled when it is enqueued: it gets the next lsn and its
- * time stamp, is packed once into the iteration's WriteBatch, and the
- * receivers' mailboxes get the entry unpacked from those same bytes, so a
- * live handler sees exactly what a rebuild will replay.
+ * Invariants:
+ *   - An entry is shared by the mailboxes that hold it: each holds one
+ *     reference, and runtime_entry_unref frees it with the last one.
+ *   - An actor is in the run queue exactly when in_runq is set, and it is
+ *     set whenever its mailbox is not empty (runtime_enqueue) until a round
+ *     drains it.
+ *   - Only a live delivery moves a watermark; a moved watermark is written
+ *     with the batch of the iteration that moved it (rt->dirty).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "hash.h"
@@ -39,53 +43,6 @@ static void *xrealloc(void *p, size_t n)
         abort();
     }
     return p;
-}
-
-/* --- actor context API (actor.h, service.h) ------------------------------ */
-
-int64_t actor_now(const struct actor *a) { return a->now_ns; }
-uint64_t actor_rand(struct actor *a) { return rng_next(&a->rng); }
-double actor_rand_unit(struct actor *a) { return rng_unit(&a->rng); }
-uint64_t actor_rand_below(struct actor *a, uint64_t n) { return rng_below(&a->rng, n); }
-actor_ref actor_self(const struct actor *a) { return a->ref; }
-const char *actor_id(const struct actor *a) { return a->topo->id; }
-const void *actor_params(const struct actor *a) { return a->topo->params; }
-bool actor_replaying(const struct actor *a) { return a->rt->replaying; }
-bool actor_live(const struct actor *a) { return a->live; }
-int64_t service_wall_ns(void) { return clock_wall_ns(); }
-
-const char *actor_id_of(const struct actor *a, actor_ref r)
-{
-    return r < a->rt->n_all ? a->rt->actors[r].topo->id : "stratd";
-}
-
-uint64_t actor_stable_key(const struct actor *a, actor_ref r)
-{
-    if (r >= a->rt->n_all)
-        return 0;
-    return a->rt->actors[r].stable_key;
-}
-
-void actor_log(struct actor *a, enum log_level level, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (a->rt->replaying)
-        return;
-    va_start(ap, fmt);
-    log_vmsg(level, a->topo->id, fmt, ap);
-    va_end(ap);
-}
-
-void service_after_commit(struct actor *a, void (*fn)(void *arg), void *arg)
-{
-    struct runtime *rt = a->rt;
-
-    if (rt->n_after == rt->cap_after) {
-        rt->cap_after = rt->cap_after ? 2 * rt->cap_after : 16;
-        rt->after = xrealloc(rt->after, rt->cap_after * sizeof *rt->after);
-    }
-    rt->after[rt->n_after++] = (struct after_commit){fn, arg};
 }
 
 /* --- entries and mailboxes ----------------------------------------------- */
@@ -156,107 +113,6 @@ static struct entry *mailbox_pop(struct mailbox *mb)
     mb->head = (mb->head + 1) % mb->cap;
     mb->len--;
     return e;
-}
-
-/* --- send path ------------------------------------------------------------ */
-
-/* Journal one send from `from` (NULL: the daemon) to n receivers and queue
- * it. Refs that name no actor are skipped with a warning. */
-static void send_entry(struct runtime *rt, struct actor *from, const actor_ref *to,
-                       size_t n, const Stratd__Msg *m)
-{
-    Stratd__Entry pe = STRATD__ENTRY__INIT;
-    uint32_t nums_small[16], *nums = n <= 16 ? nums_small : xrealloc(NULL, n * sizeof *nums);
-    struct entry *e;
-    size_t k = 0, len;
-
-    for (size_t i = 0; i < n; i++) {
-        if (to[i] >= rt->n_all) {
-            log_warn("%s: send to an unknown actor ref %u dropped",
-                     from ? from->topo->id : "stratd", to[i]);
-            continue;
-        }
-        if (!rt->actors[to[i]].removed)
-            nums[k++] = rt->actors[to[i]].number;
-    }
-    if (k == 0)
-        goto out;
-
-    pe.time_ns = clock_stamp(&rt->last_time_ns);
-    pe.sender = from ? from->number : 0;
-    pe.n_receivers = k;
-    pe.receivers = nums;
-    pe.msg = (Stratd__Msg *)m;
-    len = stratd__entry__get_packed_size(&pe);
-    if (len > rt->packcap) {
-        rt->packcap = len * 2;
-        rt->packbuf = xrealloc(rt->packbuf, rt->packcap);
-    }
-    stratd__entry__pack(&pe, rt->packbuf);
-
-    e = xrealloc(NULL, sizeof *e);
-    e->lsn = rt->next_lsn++;
-    e->time_ns = pe.time_ns;
-    e->sender = from ? from->ref : ACTOR_REF_NONE;
-    e->refs = 1;   /* held while enqueuing */
-    e->pb = stratd__entry__unpack(NULL, len, rt->packbuf);
-    if (!e->pb) {
-        log_error("stratd__entry__unpack: cannot decode a message just packed");
-        abort();
-    }
-    journal_append(rt->journal, e->lsn, rt->packbuf, len);
-    rt->journaled++;
-    rt->journaled_by_kind[m->kind_case % RT_MSG_KINDS]++;
-    for (size_t i = 0; i < n; i++) {
-        if (to[i] >= rt->n_all || rt->actors[to[i]].removed)
-            continue;
-        e->refs++;
-        runtime_enqueue(&rt->actors[to[i]], e);
-    }
-    runtime_entry_unref(e);
-out:
-    if (nums != nums_small)
-        free(nums);
-}
-
-void actor_send_many(struct actor *a, const actor_ref *to, size_t n,
-                     const Stratd__Msg *m)
-{
-    struct runtime *rt = a->rt;
-
-    if (rt->replaying || rt->failed || n == 0)
-        return;
-    send_entry(rt, a, to, n, m);
-}
-
-void actor_send(struct actor *a, actor_ref to, const Stratd__Msg *m)
-{
-    actor_send_many(a, &to, 1, m);
-}
-
-void actor_subscribe(struct actor *a, actor_ref feed, const char *symbol)
-{
-    Stratd__Subscribe s = STRATD__SUBSCRIBE__INIT;
-    Stratd__Msg m = STRATD__MSG__INIT;
-    char *syms[1] = {(char *)symbol};
-
-    s.n_symbols = 1;
-    s.symbols = syms;
-    m.kind_case = STRATD__MSG__KIND_SUBSCRIBE;
-    m.subscribe = &s;
-    actor_send(a, feed, &m);
-}
-
-void actor_timer_at(struct actor *a, actor_ref timer, int64_t fire_at_ns, uint64_t token)
-{
-    Stratd__TimerRequest r = STRATD__TIMER_REQUEST__INIT;
-    Stratd__Msg m = STRATD__MSG__INIT;
-
-    r.token = token;
-    r.fire_at_ns = fire_at_ns;
-    m.kind_case = STRATD__MSG__KIND_TIMER_REQUEST;
-    m.timer_request = &r;
-    actor_send(a, timer, &m);
 }
 
 /* --- delivery and scheduling ---------------------------------------------- */
@@ -560,7 +416,7 @@ int runtime_go_live(struct runtime *rt)
         Stratd__Msg m = STRATD__MSG__INIT;
         m.kind_case = STRATD__MSG__KIND_START;
         m.start = &st;
-        send_entry(rt, NULL, fresh, n_fresh, &m);
+        actor__send_entry(rt, NULL, fresh, n_fresh, &m);
         if (runtime_commit(rt) != 0)
             goto fail;
     }

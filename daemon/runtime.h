@@ -1,5 +1,6 @@
 /*
- * runtime.h — actors, mailboxes, the fair scheduler and the send path.
+ * runtime.h — actors, mailboxes, the fair scheduler and the group commit
+ * (runtime.c); the actor API behind include/stratd/actor.h is actor.c.
  *
  * Phases of a run (runtime.phase):
  *
@@ -167,5 +168,15 @@ int runtime_go_live(struct runtime *rt);
 int runtime_stop(struct runtime *rt);
 /* Close the runtime's libuv handles (then run the loop to finish). */
 void runtime_close_handles(struct runtime *rt);
+
+/* --- internal: between actor.c and runtime.c ------------------------------- */
+
+/* The send path (actor.c): journal one send from `from` (NULL: the daemon
+ * itself) to n receivers and queue it in their mailboxes, whatever the
+ * phase (the caller decides whether sends are on). m is borrowed. Refs that
+ * name no actor are skipped with a warning, removed actors silently; with
+ * no receiver left nothing is journaled. */
+void actor__send_entry(struct runtime *rt, struct actor *from, const actor_ref *to,
+                       size_t n, const Stratd__Msg *m);
 
 #endif
