@@ -102,16 +102,8 @@ void actor__send_entry(struct runtime *rt, struct actor *from, const actor_ref *
     }
     stratd__entry__pack(&pe, rt->packbuf);
 
-    e = xmalloc(sizeof *e);
-    e->lsn = rt->next_lsn++;
-    e->time_ns = pe.time_ns;
-    e->sender = from ? from->ref : ACTOR_REF_NONE;
-    e->refs = 1;   /* held while enqueuing */
-    e->pb = stratd__entry__unpack(NULL, len, rt->packbuf);
-    if (!e->pb) {
-        log_error("stratd__entry__unpack: cannot decode a message just packed");
-        abort();
-    }
+    /* the reference of runtime_entry_new is held while enqueuing */
+    e = runtime_entry_new(rt->next_lsn++, from ? from->ref : ACTOR_REF_NONE, rt->packbuf, len);
     journal_append(rt->journal, e->lsn, rt->packbuf, len);
     rt->journaled++;
     rt->journaled_by_kind[m->kind_case % RT_MSG_KINDS]++;

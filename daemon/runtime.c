@@ -47,6 +47,23 @@ static void *xrealloc(void *p, size_t n)
 
 /* --- entries and mailboxes ----------------------------------------------- */
 
+struct entry *runtime_entry_new(uint64_t lsn, actor_ref sender, const void *bytes, size_t len)
+{
+    struct entry *e = xrealloc(NULL, sizeof *e);
+
+    e->lsn = lsn;
+    e->sender = sender;
+    e->refs = 1;
+    e->pb = stratd__entry__unpack(NULL, len, bytes);
+    if (!e->pb) {
+        log_error("stratd__entry__unpack: entry %llu no longer decodes (%zu bytes)",
+                  (unsigned long long)lsn, len);
+        abort();
+    }
+    e->time_ns = e->pb->time_ns;
+    return e;
+}
+
 void runtime_entry_unref(struct entry *e)
 {
     if (--e->refs == 0) {

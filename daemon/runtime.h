@@ -36,11 +36,12 @@
 #include "rng.h"
 #include "topology.h"
 
-/* One journal entry on its way to its receivers (shared, refcounted). */
+/* One journal entry on its way to its receivers (shared, refcounted: one
+ * reference per mailbox holding it, see runtime_entry_new). */
 struct entry {
     uint64_t lsn;
-    int64_t time_ns;
-    actor_ref sender;
+    int64_t time_ns;      /* = pb->time_ns */
+    actor_ref sender;     /* ACTOR_REF_NONE: the daemon */
     uint32_t refs;
     Stratd__Entry *pb;    /* unpacked from the journaled bytes */
 };
@@ -144,8 +145,19 @@ void runtime_deliver(struct actor *a, struct entry *e);
 /* Hand one entry to one actor during rebuild (rt->replaying: sends dropped;
  * the watermark stays). */
 void runtime_replay(struct actor *a, const struct entry *e);
-/* Queue e in a's mailbox (takes one reference). */
+/* The one way an entry is made, live (the send path) and in rebuild (an
+ * entry kept for a receiver whose watermark is below it): `bytes` are the
+ * packed Stratd__Entry as journaled (borrowed; unpacked into the entry, so a
+ * live handler sees what a rebuild will replay). The entry starts with one
+ * reference, owned by the caller; for each mailbox the caller adds one
+ * (e->refs++) and runtime_enqueue hands it to that mailbox; once every
+ * receiver has it the caller drops its own with runtime_entry_unref.
+ * Bytes that do not decode abort (callers pass bytes just packed or just
+ * decoded). */
+struct entry *runtime_entry_new(uint64_t lsn, actor_ref sender, const void *bytes, size_t len);
+/* Queue e in a's mailbox (takes over one reference the caller added). */
 void runtime_enqueue(struct actor *a, struct entry *e);
+/* Drop one reference; the last frees the entry. */
 void runtime_entry_unref(struct entry *e);
 
 /* One fair pass: every actor that had mail when the round began handles up

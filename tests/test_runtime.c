@@ -162,6 +162,39 @@ START_TEST(test_release_frees_queued_mail)
 }
 END_TEST
 
+START_TEST(test_entry_new_refs)
+{
+    /* the one constructor of the send path and of rebuild: fields from the
+     * packed bytes, one reference for the caller, one per mailbox */
+    struct tu_rig r;
+    struct entry *e;
+    uint32_t rcv[2] = {2, 3};
+    uint8_t *buf;
+    size_t len = tu_pack_poke(&buf, 4242, 1, rcv, 2, 77);
+
+    tu_rig_open(&r, actors_yaml);
+    e = runtime_entry_new(9, A, buf, len);
+    free(buf);   /* borrowed: the entry keeps its own decoded copy */
+    ck_assert_uint_eq(e->lsn, 9);
+    ck_assert_int_eq(e->time_ns, 4242);
+    ck_assert_uint_eq(e->sender, A);
+    ck_assert_uint_eq(e->refs, 1);
+    ck_assert_uint_eq(e->pb->n_receivers, 2);
+    ck_assert_int_eq(e->pb->msg->kind_case, STRATD__MSG__KIND_POKE);
+    ck_assert_uint_eq(e->pb->msg->poke->value, 77);
+    e->refs++;
+    runtime_enqueue(act(&r, B), e);
+    e->refs++;
+    runtime_enqueue(act(&r, C), e);
+    runtime_entry_unref(e);
+    ck_assert_uint_eq(e->refs, 2);
+    ck_assert_uint_eq(runtime_round(&r.rt), 2);   /* each delivery drops one */
+    ck_assert_uint_eq(st(&r, B)->items[0].value, 77);
+    ck_assert_uint_eq(st(&r, C)->items[0].sender_key, act(&r, A)->stable_key);
+    tu_rig_close(&r);
+}
+END_TEST
+
 /* ---- the scheduler ------------------------------------------------------------- */
 
 static void check_fairness(bool big_first)
@@ -903,6 +936,7 @@ int main(void)
     tc = tu_tcase(s, "mailbox");
     tcase_add_test(tc, test_mailbox_fifo_wraparound);
     tcase_add_test(tc, test_release_frees_queued_mail);
+    tcase_add_test(tc, test_entry_new_refs);
 
     tc = tu_tcase(s, "scheduler");
     tcase_add_test(tc, test_fairness_big_first);
