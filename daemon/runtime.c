@@ -240,28 +240,14 @@ static const struct actor_kind removed_kind = {
     .name = "removed",
 };
 
-int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
-                 struct meta *m, uv_loop_t *loop)
+/* Step 1 and 2 of a restart for every actor of the topology: its identity
+ * (uuid from the id; number and watermark from the journal's metadata, or
+ * the next free number when the journal does not know it), its rng seeded
+ * from the uuid, its state from the kind's init and the YAML params.
+ * Returns the next free permanent number. */
+static uint32_t spawn_topology_actors(struct runtime *rt, uint32_t next_number)
 {
-    uint32_t next_number = m->max_number + 1;
-    size_t n_all = t->n_actors;
-
-    memset(rt, 0, sizeof *rt);
-    rt->topo = t;
-    rt->journal = j;
-    rt->meta = *m;   /* takes ownership */
-    memset(m, 0, sizeof *m);
-    rt->loop = loop;
-    rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
-    rt->budget = DEFAULT_BUDGET;
-    rt->commit_seconds.le = seconds_le;
-    rt->fsync_seconds.le = seconds_le;
-    rt->batch_entries.le = entries_le;
-    rt->n_actors = t->n_actors;
-    rt->actors = xrealloc(NULL, (t->n_actors + rt->meta.n + 1) * sizeof *rt->actors);
-    rt->removed_topo = xrealloc(NULL, (rt->meta.n + 1) * sizeof *rt->removed_topo);
-    rt->dirty = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->dirty);
-    memset(rt->actors, 0, (t->n_actors + rt->meta.n + 1) * sizeof *rt->actors);
+    const struct topology *t = rt->topo;
 
     for (size_t i = 0; i < t->n_actors; i++) {
         struct actor *a = &rt->actors[i];
@@ -288,13 +274,23 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
         if (a->kind->init)
             a->kind->init(a, a->state, ta->params);
     }
+    return next_number;
+}
+
+/* Stand-ins, after the topology's actors, for the journal's actors that are
+ * no longer in the topology (removed, or retired: its id may be back as a
+ * new actor): each keeps its old number, uuid and stable key and handles
+ * nothing. Sets rt->n_all. */
+static void spawn_removed_standins(struct runtime *rt)
+{
+    size_t n_all = rt->n_actors;
+
     for (size_t i = 0; i < rt->meta.n; i++) {
         struct meta_actor *ma = &rt->meta.actors[i];
-        struct topo_actor *ta = &rt->removed_topo[n_all - t->n_actors];
+        struct topo_actor *ta = &rt->removed_topo[n_all - rt->n_actors];
         struct actor *a = &rt->actors[n_all];
-        /* removed from the topology, or retired (its id may be back as a
-         * new actor): a stand-in under its old number */
-        if (!ma->retired && topology_find(t, ma->id) >= 0)
+
+        if (!ma->retired && topology_find(rt->topo, ma->id) >= 0)
             continue;
         memset(ta, 0, sizeof *ta);
         ta->id = ma->id;
@@ -309,11 +305,46 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
         a->stable_key = hash_bytes(HASH_SEED, a->uuid, 16);
     }
     rt->n_all = n_all;
-    rt->n_numbers = next_number;
-    rt->by_number = xrealloc(NULL, next_number * sizeof *rt->by_number);
-    memset(rt->by_number, 0, next_number * sizeof *rt->by_number);
-    for (size_t i = 0; i < n_all; i++)
+}
+
+/* rt->by_number: permanent number -> actor, over numbers [0, n_numbers). */
+static void index_by_number(struct runtime *rt, uint32_t n_numbers)
+{
+    rt->n_numbers = n_numbers;
+    rt->by_number = xrealloc(NULL, n_numbers * sizeof *rt->by_number);
+    memset(rt->by_number, 0, n_numbers * sizeof *rt->by_number);
+    for (size_t i = 0; i < rt->n_all; i++)
         rt->by_number[rt->actors[i].number] = &rt->actors[i];
+}
+
+int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
+                 struct meta *m, uv_loop_t *loop)
+{
+    uint32_t next_number;
+    size_t n_slots;
+
+    memset(rt, 0, sizeof *rt);
+    rt->topo = t;
+    rt->journal = j;
+    rt->meta = *m;   /* takes ownership */
+    memset(m, 0, sizeof *m);
+    rt->loop = loop;
+    rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
+    rt->budget = DEFAULT_BUDGET;
+    rt->commit_seconds.le = seconds_le;
+    rt->fsync_seconds.le = seconds_le;
+    rt->batch_entries.le = entries_le;
+    rt->n_actors = t->n_actors;
+    /* room for every topology actor and a stand-in for every journal actor */
+    n_slots = t->n_actors + rt->meta.n + 1;
+    rt->actors = xrealloc(NULL, n_slots * sizeof *rt->actors);
+    memset(rt->actors, 0, n_slots * sizeof *rt->actors);
+    rt->removed_topo = xrealloc(NULL, (rt->meta.n + 1) * sizeof *rt->removed_topo);
+    rt->dirty = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->dirty);
+
+    next_number = spawn_topology_actors(rt, rt->meta.max_number + 1);
+    spawn_removed_standins(rt);
+    index_by_number(rt, next_number);
     rt->backlog_lsn = journal_last_lsn(j);
     rt->next_lsn = rt->backlog_lsn + 1;
     rt->phase = PHASE_REBUILDING;
@@ -399,16 +430,15 @@ static void on_sync_timer(uv_timer_t *h)
     }
 }
 
-int runtime_go_live(struct runtime *rt)
+/* Before the first live write: the format marker on a new journal; the
+ * digests of the last clean stop have been compared (drift check), from now
+ * on they describe nothing, so they go with the clean marker; the records
+ * of the brand-new actors. Committed. 0 or -1. */
+static int record_going_live(struct runtime *rt)
 {
-    actor_ref *fresh = xrealloc(NULL, (rt->n_actors ? rt->n_actors : 1) * sizeof *fresh);
-    size_t n_fresh = 0;
-
     rt->replaying = false;
     if (rt->meta.format == 0)
         meta_put_format(rt->journal);
-    /* The digests of the last clean stop have been compared; from now on
-     * they describe nothing. */
     if (rt->meta.clean) {
         meta_put_clean(rt->journal, false);
         for (size_t i = 0; i < rt->meta.n; i++)
@@ -417,37 +447,53 @@ int runtime_go_live(struct runtime *rt)
     }
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
-        if (a->is_new) {
+        if (a->is_new)
             meta_put_actor(rt->journal, a->uuid, a->number, a->topo, false);
-            fresh[n_fresh++] = a->ref;
-        }
     }
-    if (runtime_commit(rt) != 0)
-        goto fail;
+    return runtime_commit(rt);
+}
 
-    /* Step 5 first in the mailboxes: brand-new actors start with one Start
-     * sent to all of them, so it is the first thing each handles even when
-     * the backlog below sends to them. */
+/* Step 5, queued before the backlog: one Start sent by the daemon to all
+ * brand-new actors, so that it is the first thing each of them handles even
+ * when the backlog sends to them. Committed. 0 or -1. */
+static int start_new_actors(struct runtime *rt)
+{
+    Stratd__Start st = STRATD__START__INIT;
+    Stratd__Msg m = STRATD__MSG__INIT;
+    actor_ref *fresh = xrealloc(NULL, (rt->n_actors ? rt->n_actors : 1) * sizeof *fresh);
+    size_t n_fresh = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < rt->n_actors; i++)
+        if (rt->actors[i].is_new)
+            fresh[n_fresh++] = rt->actors[i].ref;
     if (n_fresh > 0) {
-        Stratd__Start st = STRATD__START__INIT;
-        Stratd__Msg m = STRATD__MSG__INIT;
         m.kind_case = STRATD__MSG__KIND_START;
         m.start = &st;
         actor__send_entry(rt, NULL, fresh, n_fresh, &m);
-        if (runtime_commit(rt) != 0)
-            goto fail;
+        rc = runtime_commit(rt);
     }
+    free(fresh);
+    return rc;
+}
 
-    /* Step 4: entries journaled but not handled before the stop, in lsn
-     * order (each mailbox holds them in order), with sends enabled. */
+/* Step 4: the entries journaled but not handled before the stop, delivered
+ * live in lsn order (each mailbox holds them in order) with sends on, one
+ * commit per round. 0 or -1. */
+static int deliver_backlog(struct runtime *rt)
+{
     while (rt->backlog > 0 && !rt->failed) {
         runtime_round(rt);
         if (runtime_commit(rt) != 0)
-            goto fail;
+            return -1;
     }
-    free(fresh);
-    fresh = NULL;
+    return 0;
+}
 
+/* Step 4, the services' part: each re-arms, reconnects and reconciles from
+ * its replayed state (service_ops.go_live). */
+static void services_go_live(struct runtime *rt)
+{
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
         if (a->kind->service) {
@@ -456,7 +502,12 @@ int runtime_go_live(struct runtime *rt)
                 a->kind->service->go_live(a, a->state, rt->loop);
         }
     }
+}
 
+/* The loop takes over: idle runs scheduler passes, prepare commits, and
+ * under fsync: interval a timer syncs the journal. */
+static void scheduler_on(struct runtime *rt)
+{
     uv_idle_init(rt->loop, &rt->idle);
     rt->idle.data = rt;
     uv_prepare_init(rt->loop, &rt->prepare);
@@ -469,11 +520,16 @@ int runtime_go_live(struct runtime *rt)
     if (rt->topo->fsync == FSYNC_INTERVAL)
         uv_timer_start(&rt->sync_timer, on_sync_timer, (uint64_t)rt->topo->fsync_interval_ms,
                        (uint64_t)rt->topo->fsync_interval_ms);
+}
+
+int runtime_go_live(struct runtime *rt)
+{
+    if (record_going_live(rt) != 0 || start_new_actors(rt) != 0 || deliver_backlog(rt) != 0)
+        return -1;
+    services_go_live(rt);
+    scheduler_on(rt);
     rt->phase = PHASE_LIVE;
     return 0;
-fail:
-    free(fresh);
-    return -1;
 }
 
 int runtime_stop(struct runtime *rt)

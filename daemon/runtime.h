@@ -172,8 +172,11 @@ size_t runtime_run(struct runtime *rt, size_t budget);
  * 0, or -1 when the journal failed (sticky). */
 int runtime_commit(struct runtime *rt);
 
-/* After rebuild_run(): handle the backlog, Start new actors, services
- * live, scheduler on. 0 or -1. */
+/* After rebuild_run(), DESIGN.md's rebuild steps 4 and 5: sends on, the
+ * journal marked live (format, clean marker and old digests gone, records
+ * of new actors), a Start queued to the new actors (step 5, first in their
+ * mailboxes), the backlog delivered in lsn order (step 4), services live,
+ * scheduler on. 0, or -1 when the journal failed. */
 int runtime_go_live(struct runtime *rt);
 /* Clean stop: services stop, digests and the clean marker are committed,
  * memtables flushed. 0 or -1. */
