@@ -37,11 +37,6 @@ static const char *phase_name(enum runtime_phase p)
     }
 }
 
-static const char *fsync_name(enum fsync_policy f)
-{
-    return f == FSYNC_ALWAYS ? "always" : f == FSYNC_NONE ? "none" : "interval";
-}
-
 char *control_status_json(struct runtime *rt, double uptime_s)
 {
     struct json j;
@@ -65,7 +60,7 @@ char *control_status_json(struct runtime *rt, double uptime_s)
     json_key(&j, "journal");
     json_obj_begin(&j);
     json_kv_str(&j, "path", rt->topo->journal_path);
-    json_kv_str(&j, "fsync", fsync_name(rt->topo->fsync));
+    json_kv_str(&j, "fsync", journal_fsync_name(rt->topo->fsync));
     json_kv_uint(&j, "commits", rt->commits);
     json_kv_str(&j, "error", journal_error(rt->journal));
     json_obj_end(&j);
@@ -171,7 +166,7 @@ static char *status_text(struct runtime *rt, double uptime_s)
     LINE("rebuild:   %llu messages, %llu entries, %llu pending, %.3f s\n",
          (unsigned long long)rt->rebuild.deliveries, (unsigned long long)rt->rebuild.entries,
          (unsigned long long)rt->rebuild.pending, rt->rebuild.seconds);
-    LINE("journal:   %s (fsync %s)%s%s\n", rt->topo->journal_path, fsync_name(rt->topo->fsync),
+    LINE("journal:   %s (fsync %s)%s%s\n", rt->topo->journal_path, journal_fsync_name(rt->topo->fsync),
          journal_error(rt->journal) ? ", FAILED: " : "",
          journal_error(rt->journal) ? journal_error(rt->journal) : "");
     LINE("handled:   %llu\n", (unsigned long long)rt->delivered);

@@ -62,6 +62,11 @@ uint64_t journal_key_decode(const uint8_t in[8])
     return v;
 }
 
+const char *journal_fsync_name(enum fsync_policy f)
+{
+    return f == FSYNC_ALWAYS ? "always" : f == FSYNC_NONE ? "none" : "interval";
+}
+
 bool journal_exists(const char *path)
 {
     struct stat st;

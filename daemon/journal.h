@@ -17,12 +17,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "topology.h"
-
 struct journal;
 struct journal_iter;
 
 #define JOURNAL_FORMAT_VERSION 1
+
+/* When a committed batch is made durable (YAML journal.fsync, Redis-style):
+ * ALWAYS syncs each batch before any output of it leaves the process,
+ * INTERVAL syncs every fsync_interval_ms (the runtime's timer calls
+ * journal_sync), NONE leaves it to the OS. The order is topology.c's. */
+enum fsync_policy { FSYNC_ALWAYS, FSYNC_INTERVAL, FSYNC_NONE };
+
+/* "always", "interval" or "none", as written in the YAML. */
+const char *journal_fsync_name(enum fsync_policy f);
 
 void journal_key_encode(uint8_t out[8], uint64_t lsn);
 uint64_t journal_key_decode(const uint8_t in[8]);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "histogram.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -27,17 +28,6 @@ struct mconn {
     int closing;   /* handles still to close */
     bool answered;
 };
-
-void histogram_observe(struct histogram *h, double v)
-{
-    size_t i = 0;
-
-    while (i < HIST_BUCKETS && v > h->le[i])
-        i++;
-    h->counts[i]++;
-    h->sum += v;
-    h->count++;
-}
 
 /* json.h's buffer doubles as a string builder here. */
 static void printf_(struct json *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

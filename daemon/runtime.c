@@ -27,14 +27,6 @@
 #define DEFAULT_BATCH_PER_TURN 64
 #define DEFAULT_BUDGET 4096
 
-static const double seconds_le[HIST_BUCKETS] = {
-    1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 1e-1,
-};
-static const double entries_le[HIST_BUCKETS] = {
-    1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10000,
-};
-
-
 static void *xrealloc(void *p, size_t n)
 {
     p = realloc(p, n);
@@ -331,9 +323,9 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
     rt->loop = loop;
     rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
     rt->budget = DEFAULT_BUDGET;
-    rt->commit_seconds.le = seconds_le;
-    rt->fsync_seconds.le = seconds_le;
-    rt->batch_entries.le = entries_le;
+    histogram_init(&rt->commit_seconds, histogram_seconds_le);
+    histogram_init(&rt->fsync_seconds, histogram_seconds_le);
+    histogram_init(&rt->batch_entries, histogram_entries_le);
     rt->n_actors = t->n_actors;
     /* room for every topology actor and a stand-in for every journal actor */
     n_slots = t->n_actors + rt->meta.n + 1;

@@ -31,8 +31,8 @@
 
 #include "actor.h"
 #include "journal.h"
+#include "histogram.h"
 #include "meta.h"
-#include "metrics.h"
 #include "rng.h"
 #include "topology.h"
 

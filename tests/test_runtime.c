@@ -877,6 +877,37 @@ START_TEST(test_digest)
 }
 END_TEST
 
+START_TEST(test_histogram_buckets)
+{
+    /* a value on a bound counts in that bound's bucket; above the last,
+     * in +Inf; the runtime's histograms start empty */
+    struct tu_rig r;
+    struct histogram h;
+
+    histogram_init(&h, histogram_entries_le);
+    histogram_observe(&h, 1);
+    histogram_observe(&h, 1.5);
+    histogram_observe(&h, 10000);
+    histogram_observe(&h, 10001);
+    ck_assert_uint_eq(h.counts[0], 1);
+    ck_assert_uint_eq(h.counts[1], 1);
+    ck_assert_uint_eq(h.counts[HIST_BUCKETS - 1], 1);
+    ck_assert_uint_eq(h.counts[HIST_BUCKETS], 1);
+    ck_assert_uint_eq(h.count, 4);
+    ck_assert(h.sum == 1 + 1.5 + 10000 + 10001);
+
+    tu_rig_open(&r, actors_yaml);
+    ck_assert_ptr_eq(r.rt.commit_seconds.le, histogram_seconds_le);
+    ck_assert_ptr_eq(r.rt.batch_entries.le, histogram_entries_le);
+    ck_assert_uint_eq(r.rt.commit_seconds.count, 0);
+    ck_assert_int_eq(runtime_go_live(&r.rt), 0);
+    /* go_live committed twice (records, then Start): two batches seen */
+    ck_assert_uint_eq(r.rt.batch_entries.count, 2);
+    ck_assert_uint_eq(r.rt.commit_seconds.count, 2);
+    tu_rig_close(&r);
+}
+END_TEST
+
 START_TEST(test_identity)
 {
     struct tu_rig r;
@@ -959,6 +990,7 @@ int main(void)
     tcase_add_test(tc, test_loop_and_stop);
     tcase_add_test(tc, test_digest);
     tcase_add_test(tc, test_identity);
+    tcase_add_test(tc, test_histogram_buckets);
 
     /* Fixed core bugs, kept as regressions. */
     tc = tu_tcase(s, "regressions");
