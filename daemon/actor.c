@@ -106,7 +106,7 @@ void actor__send_entry(struct runtime *rt, struct actor *from, const actor_ref *
     e = runtime_entry_new(rt->next_lsn++, from ? from->ref : ACTOR_REF_NONE, rt->packbuf, len);
     journal_append(rt->journal, e->lsn, rt->packbuf, len);
     rt->journaled++;
-    rt->journaled_by_kind[m->kind_case % RT_MSG_KINDS]++;
+    runtime_kind_count(&rt->kinds, rt->kinds.journaled, m->kind_case);
     for (size_t i = 0; i < n; i++) {
         if (to[i] >= rt->n_all || rt->actors[to[i]].removed)
             continue;

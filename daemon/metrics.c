@@ -174,7 +174,7 @@ static void actor_stats(struct json *b, struct runtime *rt)
 
 char *metrics_render(struct runtime *rt)
 {
-    const ProtobufCMessageDescriptor *md = &stratd__msg__descriptor;
+    const ProtobufCMessageDescriptor *md = rt->kinds.desc;   /* slot i: md->fields[i] */
     struct json b;
     size_t depth = 0;
 
@@ -185,12 +185,12 @@ char *metrics_render(struct runtime *rt)
                 "# TYPE stratd_messages_handled_total counter\n");
     for (unsigned i = 0; i < md->n_fields; i++)
         printf_(&b, "stratd_messages_handled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
-                (unsigned long long)rt->handled_by_kind[md->fields[i].id % RT_MSG_KINDS]);
+                (unsigned long long)rt->kinds.handled[i]);
     printf_(&b, "# HELP stratd_messages_journaled_total Journal entries written, by message kind.\n"
                 "# TYPE stratd_messages_journaled_total counter\n");
     for (unsigned i = 0; i < md->n_fields; i++)
         printf_(&b, "stratd_messages_journaled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
-                (unsigned long long)rt->journaled_by_kind[md->fields[i].id % RT_MSG_KINDS]);
+                (unsigned long long)rt->kinds.journaled[i]);
     metric(&b, "stratd_journal_commits_total", "counter", "Journal batches committed.",
            (double)rt->commits);
     metric(&b, "stratd_journal_lsn", "gauge", "Last journal sequence number assigned.",

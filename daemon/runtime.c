@@ -154,7 +154,7 @@ void runtime_deliver(struct actor *a, struct entry *e)
     a->watermark = e->lsn;
     a->rt->delivered++;
     if (e->pb->msg)
-        a->rt->handled_by_kind[e->pb->msg->kind_case % RT_MSG_KINDS]++;
+        runtime_kind_count(&a->rt->kinds, a->rt->kinds.handled, e->pb->msg->kind_case);
     if (!a->dirty) {
         struct runtime *rt = a->rt;
         a->dirty = true;
@@ -223,6 +223,35 @@ int runtime_commit(struct runtime *rt)
         rt->n_after -= n;
     }
     return 0;
+}
+
+/* --- counters by message kind ------------------------------------------------ */
+
+void runtime_kinds_init(struct runtime_kinds *k, const ProtobufCMessageDescriptor *d)
+{
+    memset(k, 0, sizeof *k);
+    k->desc = d;
+    k->n = d->n_fields;
+    for (size_t i = 0; i < k->n; i++)
+        if (d->fields[i].id > k->max_kind)
+            k->max_kind = d->fields[i].id;
+    k->slot_of = xrealloc(NULL, ((size_t)k->max_kind + 1) * sizeof *k->slot_of);
+    for (size_t kind = 0; kind <= k->max_kind; kind++)
+        k->slot_of[kind] = (uint32_t)k->n;
+    for (size_t i = 0; i < k->n; i++)
+        k->slot_of[d->fields[i].id] = (uint32_t)i;
+    k->handled = xrealloc(NULL, (k->n ? k->n : 1) * sizeof *k->handled);
+    k->journaled = xrealloc(NULL, (k->n ? k->n : 1) * sizeof *k->journaled);
+    memset(k->handled, 0, (k->n ? k->n : 1) * sizeof *k->handled);
+    memset(k->journaled, 0, (k->n ? k->n : 1) * sizeof *k->journaled);
+}
+
+void runtime_kinds_release(struct runtime_kinds *k)
+{
+    free(k->slot_of);
+    free(k->handled);
+    free(k->journaled);
+    memset(k, 0, sizeof *k);
 }
 
 /* --- setup ------------------------------------------------------------------ */
@@ -326,6 +355,7 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
     histogram_init(&rt->commit_seconds, histogram_seconds_le);
     histogram_init(&rt->fsync_seconds, histogram_seconds_le);
     histogram_init(&rt->batch_entries, histogram_entries_le);
+    runtime_kinds_init(&rt->kinds, &stratd__msg__descriptor);
     rt->n_actors = t->n_actors;
     /* room for every topology actor and a stand-in for every journal actor */
     n_slots = t->n_actors + rt->meta.n + 1;
@@ -361,6 +391,7 @@ void runtime_release(struct runtime *rt)
     free(rt->dirty);
     free(rt->after);
     free(rt->packbuf);
+    runtime_kinds_release(&rt->kinds);
     meta_release(&rt->meta);
     memset(rt, 0, sizeof *rt);
 }

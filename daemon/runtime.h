@@ -73,6 +73,39 @@ struct actor {
     struct actor *runq_next;
 };
 
+/* Counters by message kind (the Msg oneof of proto/stratd.proto). Slot i
+ * counts the kind desc->fields[i]: one slot per field, so no two kinds ever
+ * share a counter, however many kinds there are and whatever their numbers.
+ * A number the descriptor does not have (KIND__NOT_SET) has no slot. */
+struct runtime_kinds {
+    const ProtobufCMessageDescriptor *desc;
+    uint32_t *slot_of;       /* kind number 0..max_kind -> slot, n: none */
+    uint32_t max_kind;
+    size_t n;                /* desc->n_fields */
+    uint64_t *handled;       /* n: handled live */
+    uint64_t *journaled;     /* n: entries written */
+};
+
+/* Slots for the fields of d (borrowed; a static descriptor), counters at 0. */
+void runtime_kinds_init(struct runtime_kinds *k, const ProtobufCMessageDescriptor *d);
+void runtime_kinds_release(struct runtime_kinds *k);
+
+/* The counter slot of kind number `kind` (a Msg kind_case), or k->n. */
+static inline size_t runtime_kind_slot(const struct runtime_kinds *k, uint32_t kind)
+{
+    return kind <= k->max_kind ? k->slot_of[kind] : k->n;
+}
+
+/* counters[slot of kind]++, unless the kind has no slot. */
+static inline void runtime_kind_count(const struct runtime_kinds *k, uint64_t *counters,
+                                      uint32_t kind)
+{
+    size_t slot = runtime_kind_slot(k, kind);
+
+    if (slot < k->n)
+        counters[slot]++;
+}
+
 enum runtime_phase { PHASE_STARTING, PHASE_REBUILDING, PHASE_LIVE, PHASE_STOPPING };
 
 struct after_commit {
@@ -121,8 +154,7 @@ struct runtime {
     /* figures */
     uint64_t delivered, journaled, commits;
     size_t mailbox_max;
-#define RT_MSG_KINDS 16   /* indexed by Msg kind_case % RT_MSG_KINDS */
-    uint64_t handled_by_kind[RT_MSG_KINDS], journaled_by_kind[RT_MSG_KINDS];
+    struct runtime_kinds kinds;
     struct histogram commit_seconds, batch_entries, fsync_seconds;
     struct {
         uint64_t entries, deliveries, pending, total_entries;

@@ -17,6 +17,7 @@
 
 #include "hash.h"
 #include "log.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "service.h"
 #include "uuid.h"
@@ -908,6 +909,97 @@ START_TEST(test_histogram_buckets)
 }
 END_TEST
 
+/* ---- message-kind counters ----------------------------------------------------- */
+
+/* Every field of a Msg-like descriptor (its kinds) gets its own counter
+ * slot, in range; numbers it does not have get none. */
+static void check_kind_slots(const ProtobufCMessageDescriptor *d)
+{
+    struct runtime_kinds k;
+
+    runtime_kinds_init(&k, d);
+    ck_assert_uint_eq(k.n, d->n_fields);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        size_t si = runtime_kind_slot(&k, d->fields[i].id);
+        ck_assert_msg(si < k.n, "kind %s (%u): slot %zu out of range", d->fields[i].name,
+                      d->fields[i].id, si);
+        for (unsigned j = 0; j < i; j++)
+            ck_assert_msg(runtime_kind_slot(&k, d->fields[j].id) != si,
+                          "kinds %u and %u share counter slot %zu", d->fields[j].id,
+                          d->fields[i].id, si);
+    }
+    ck_assert_uint_eq(runtime_kind_slot(&k, 0), k.n);   /* KIND__NOT_SET */
+    ck_assert_uint_eq(runtime_kind_slot(&k, 1000), k.n);
+    runtime_kinds_release(&k);
+}
+
+START_TEST(test_kind_slots_distinct)
+{
+    check_kind_slots(&stratd__msg__descriptor);
+}
+END_TEST
+
+START_TEST(test_kind_slots_seventeen_kinds)
+{
+    /* stratd.proto with a 17th message kind: kinds 1 and 17 must not
+     * share a counter (a modulo-16 table would alias them) */
+    static ProtobufCFieldDescriptor fields[17];
+    static char names[17][8];
+    ProtobufCMessageDescriptor d = stratd__msg__descriptor;
+
+    for (unsigned i = 0; i < 17; i++) {
+        snprintf(names[i], sizeof names[i], "k%u", i + 1);
+        fields[i].name = names[i];
+        fields[i].id = i + 1;
+    }
+    d.n_fields = 17;
+    d.fields = fields;
+    check_kind_slots(&d);
+}
+END_TEST
+
+START_TEST(test_kind_counters)
+{
+    /* counted by kind when journaled and when handled live */
+    struct tu_rig r;
+    actor_ref to = B;
+    size_t poke, start;
+
+    tu_rig_open(&r, actors_yaml);
+    poke = runtime_kind_slot(&r.rt.kinds, STRATD__MSG__KIND_POKE);
+    start = runtime_kind_slot(&r.rt.kinds, STRATD__MSG__KIND_START);
+    live_and_started(&r);
+    ck_assert_uint_eq(r.rt.kinds.journaled[start], 1);
+    ck_assert_uint_eq(r.rt.kinds.handled[start], 4);
+    tu_send_poke(act(&r, A), &to, 1, 1);
+    ck_assert_uint_eq(r.rt.kinds.journaled[poke], 1);
+    ck_assert_uint_eq(r.rt.kinds.handled[poke], 0);
+    runtime_round(&r.rt);
+    ck_assert_uint_eq(r.rt.kinds.handled[poke], 1);
+    ck_assert_uint_eq(r.rt.kinds.journaled[start], 1);
+    /* the metrics: one line per kind, in the descriptor's order */
+    {
+        char *text = metrics_render(&r.rt), *p;
+        const ProtobufCMessageDescriptor *d = &stratd__msg__descriptor;
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_handled_total{kind=\"start\"} 4\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_handled_total{kind=\"poke\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_journaled_total{kind=\"start\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_journaled_total{kind=\"poke\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_handled_total{kind=\"tick\"} 0\n"));
+        p = text;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+            char line[128];
+            snprintf(line, sizeof line, "stratd_messages_journaled_total{kind=\"%s\"} ",
+                     d->fields[i].name);
+            p = strstr(p, line);
+            ck_assert_msg(p != NULL, "no (or out of order) %s", line);
+        }
+        free(text);
+    }
+    tu_rig_close(&r);
+}
+END_TEST
+
 START_TEST(test_identity)
 {
     struct tu_rig r;
@@ -991,6 +1083,11 @@ int main(void)
     tcase_add_test(tc, test_digest);
     tcase_add_test(tc, test_identity);
     tcase_add_test(tc, test_histogram_buckets);
+
+    tc = tu_tcase(s, "kind_counters");
+    tcase_add_test(tc, test_kind_slots_distinct);
+    tcase_add_test(tc, test_kind_slots_seventeen_kinds);
+    tcase_add_test(tc, test_kind_counters);
 
     /* Fixed core bugs, kept as regressions. */
     tc = tu_tcase(s, "regressions");
