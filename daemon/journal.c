@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "log.h"
 #include "proc.h"
+#include "xalloc.h"
 
 enum { CF_LOG, CF_META, CF_COUNT };
 
@@ -94,9 +95,7 @@ struct journal *journal_open(const char *path, bool create, bool read_only,
         return NULL;
     }
 
-    j = calloc(1, sizeof *j);
-    if (!j)
-        abort();
+    j = xcalloc(1, sizeof *j);
     j->read_only = read_only;
     j->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(j->opts, create);
@@ -287,11 +286,9 @@ uint64_t journal_last_lsn(struct journal *j)
 
 struct journal_iter *journal_scan(struct journal *j, uint64_t from)
 {
-    struct journal_iter *it = calloc(1, sizeof *it);
+    struct journal_iter *it = xcalloc(1, sizeof *it);
     uint8_t key[8];
 
-    if (!it)
-        abort();
     it->ropts = rocksdb_readoptions_create();
     rocksdb_readoptions_set_fill_cache(it->ropts, 0);
     rocksdb_readoptions_set_readahead_size(it->ropts, 4 << 20);

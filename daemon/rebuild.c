@@ -22,6 +22,7 @@
 #include "arena.h"
 #include "entry_decode.h"
 #include "rebuild.h"
+#include "xalloc.h"
 
 #define PROGRESS_EVERY 65536
 #define CHUNK_BYTES (1u << 20)
@@ -107,10 +108,7 @@ static void *reader(void *arg)
                 break;
         }
         if (more && need > c->cap) {   /* one huge entry: a chunk of its own */
-            uint8_t *big = realloc(c->data, need);
-            if (!big)
-                abort();
-            c->data = big;
+            c->data = xrealloc(c->data, need);
             c->cap = need;
         }
         if (more) {
@@ -194,10 +192,8 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
     pthread_cond_init(&p.cv, NULL);
     p.journal = rt->journal;
     for (int i = 0; i < CHUNKS; i++) {
-        p.chunks[i].data = malloc(CHUNK_BYTES);
+        p.chunks[i].data = xmalloc(CHUNK_BYTES);
         p.chunks[i].cap = CHUNK_BYTES;
-        if (!p.chunks[i].data)
-            abort();
         p.free_[p.n_free++] = &p.chunks[i];
     }
     rt->replaying = true;

@@ -23,25 +23,16 @@
 #include "runtime.h"
 #include "service.h"
 #include "uuid.h"
+#include "xalloc.h"
 
 #define DEFAULT_BATCH_PER_TURN 64
 #define DEFAULT_BUDGET 4096
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n);
-    if (!p) {
-        log_error("realloc(%zu): out of memory", n);
-        abort();
-    }
-    return p;
-}
 
 /* --- entries and mailboxes ----------------------------------------------- */
 
 struct entry *runtime_entry_new(uint64_t lsn, actor_ref sender, const void *bytes, size_t len)
 {
-    struct entry *e = xrealloc(NULL, sizeof *e);
+    struct entry *e = xmalloc(sizeof *e);
 
     e->lsn = lsn;
     e->sender = sender;
@@ -96,7 +87,7 @@ void runtime_enqueue(struct actor *a, struct entry *e)
 
     if (mb->len == mb->cap) {
         size_t cap = mb->cap ? 2 * mb->cap : 16;
-        struct entry **v = xrealloc(NULL, cap * sizeof *v);
+        struct entry **v = xmalloc(cap * sizeof *v);
         for (size_t i = 0; i < mb->len; i++)
             v[i] = mb->v[(mb->head + i) % mb->cap];
         free(mb->v);
@@ -235,15 +226,13 @@ void runtime_kinds_init(struct runtime_kinds *k, const ProtobufCMessageDescripto
     for (size_t i = 0; i < k->n; i++)
         if (d->fields[i].id > k->max_kind)
             k->max_kind = d->fields[i].id;
-    k->slot_of = xrealloc(NULL, ((size_t)k->max_kind + 1) * sizeof *k->slot_of);
+    k->slot_of = xmalloc(((size_t)k->max_kind + 1) * sizeof *k->slot_of);
     for (size_t kind = 0; kind <= k->max_kind; kind++)
         k->slot_of[kind] = (uint32_t)k->n;
     for (size_t i = 0; i < k->n; i++)
         k->slot_of[d->fields[i].id] = (uint32_t)i;
-    k->handled = xrealloc(NULL, (k->n ? k->n : 1) * sizeof *k->handled);
-    k->journaled = xrealloc(NULL, (k->n ? k->n : 1) * sizeof *k->journaled);
-    memset(k->handled, 0, (k->n ? k->n : 1) * sizeof *k->handled);
-    memset(k->journaled, 0, (k->n ? k->n : 1) * sizeof *k->journaled);
+    k->handled = xcalloc(k->n, sizeof *k->handled);
+    k->journaled = xcalloc(k->n, sizeof *k->journaled);
 }
 
 void runtime_kinds_release(struct runtime_kinds *k)
@@ -290,8 +279,7 @@ static uint32_t spawn_topology_actors(struct runtime *rt, uint32_t next_number)
             a->is_new = true;
         }
         rng_seed(&a->rng, a->uuid);
-        a->state = xrealloc(NULL, ta->kind->state_size ? ta->kind->state_size : 1);
-        memset(a->state, 0, ta->kind->state_size ? ta->kind->state_size : 1);
+        a->state = xcalloc(1, ta->kind->state_size);
         if (a->kind->init)
             a->kind->init(a, a->state, ta->params);
     }
@@ -332,8 +320,7 @@ static void spawn_removed_standins(struct runtime *rt)
 static void index_by_number(struct runtime *rt, uint32_t n_numbers)
 {
     rt->n_numbers = n_numbers;
-    rt->by_number = xrealloc(NULL, n_numbers * sizeof *rt->by_number);
-    memset(rt->by_number, 0, n_numbers * sizeof *rt->by_number);
+    rt->by_number = xcalloc(n_numbers, sizeof *rt->by_number);
     for (size_t i = 0; i < rt->n_all; i++)
         rt->by_number[rt->actors[i].number] = &rt->actors[i];
 }
@@ -359,10 +346,9 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
     rt->n_actors = t->n_actors;
     /* room for every topology actor and a stand-in for every journal actor */
     n_slots = t->n_actors + rt->meta.n + 1;
-    rt->actors = xrealloc(NULL, n_slots * sizeof *rt->actors);
-    memset(rt->actors, 0, n_slots * sizeof *rt->actors);
-    rt->removed_topo = xrealloc(NULL, (rt->meta.n + 1) * sizeof *rt->removed_topo);
-    rt->dirty = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->dirty);
+    rt->actors = xcalloc(n_slots, sizeof *rt->actors);
+    rt->removed_topo = xmalloc((rt->meta.n + 1) * sizeof *rt->removed_topo);
+    rt->dirty = xmalloc(t->n_actors * sizeof *rt->dirty);
 
     next_number = spawn_topology_actors(rt, rt->meta.max_number + 1);
     spawn_removed_standins(rt);
@@ -483,7 +469,7 @@ static int start_new_actors(struct runtime *rt)
 {
     Stratd__Start st = STRATD__START__INIT;
     Stratd__Msg m = STRATD__MSG__INIT;
-    actor_ref *fresh = xrealloc(NULL, (rt->n_actors ? rt->n_actors : 1) * sizeof *fresh);
+    actor_ref *fresh = xmalloc(rt->n_actors * sizeof *fresh);
     size_t n_fresh = 0;
     int rc = 0;
 
