@@ -17,7 +17,9 @@
 
 #define MAX_REQUEST 1024
 
-struct conn {
+/* One client of the control socket (stratctl): one request line in, one
+ * reply out, then closed. */
+struct ctl_client {
     uv_pipe_t pipe;
     uv_write_t wr;
     struct control *c;
@@ -127,14 +129,14 @@ char *control_actors_json(struct runtime *rt, const char *only_id)
 
 static void on_conn_closed(uv_handle_t *h)
 {
-    struct conn *k = h->data;
+    struct ctl_client *k = h->data;
     free(k->reply);
     free(k);
 }
 
 static void on_written(uv_write_t *w, int status)
 {
-    struct conn *k = w->data;
+    struct ctl_client *k = w->data;
     (void)status;
     uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
 }
@@ -233,7 +235,7 @@ static char *actor_text(struct runtime *rt, const char *id)
     return json_take(&j);
 }
 
-static void answer(struct conn *k)
+static void answer(struct ctl_client *k)
 {
     struct control *c = k->c;
     char *line = k->req, *arg;
@@ -275,7 +277,7 @@ static void answer(struct conn *k)
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-    struct conn *k = h->data;
+    struct ctl_client *k = h->data;
     (void)hint;
     buf->base = k->req + k->len;
     buf->len = MAX_REQUEST - 1 - k->len;
@@ -283,7 +285,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-    struct conn *k = s->data;
+    struct ctl_client *k = s->data;
     (void)buf;
 
     if (k->answered)
@@ -302,7 +304,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void on_connection(uv_stream_t *server, int status)
 {
     struct control *c = server->data;
-    struct conn *k;
+    struct ctl_client *k;
 
     if (status < 0) {
         log_warn("control socket: accept: %s", uv_strerror(status));

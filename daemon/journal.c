@@ -2,7 +2,7 @@
  * journal.c — the journal in RocksDB (see journal.h for the contract).
  *
  *   column family "default":  lsn (8 bytes BE)  -> packed Stratd__Entry
- *   column family "meta":     see metadata keys in runtime.c / meta.h
+ *   column family "meta":     metadata, opaque here (keys: meta.h)
  *
  * State of the write side:
  *

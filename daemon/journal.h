@@ -2,8 +2,9 @@
  * journal.h — the append-only message log and its metadata, in RocksDB.
  *
  * Default column family: key = lsn as 8 bytes big-endian, value = a packed
- * Stratd__Entry. Keys only grow. Column family "meta": actor records,
- * watermarks, digests, markers (keys in journal.c).
+ * Stratd__Entry. Keys only grow. Column family "meta": keys and values this
+ * file does not interpret; meta.c writes and reads them (actor records,
+ * watermarks, digests, markers: the keys are listed in meta.h).
  *
  * Writes go into one pending WriteBatch and reach RocksDB only at
  * journal_commit() (one per loop iteration). The first failed RocksDB call

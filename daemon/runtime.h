@@ -116,7 +116,8 @@ struct after_commit {
 struct runtime {
     const struct topology *topo;
     struct journal *journal;
-    struct meta meta;
+    struct meta meta;           /* as loaded at start (meta.h); live changes
+                                 * go to the journal only */
     /* actors[0, n_actors) are the topology's; actors[n_actors, n_all) stand
      * for actors removed from it: they handle nothing, but keep their ref
      * and stable key so that the state of actors that knew them (a feed's
@@ -162,8 +163,10 @@ struct runtime {
     } rebuild;
 };
 
-/* Spawn the topology's actors over an open journal whose metadata is in
- * rt->meta (already loaded and checked by the caller). */
+/* Steps 1 and 2 of a restart: spawn the topology's actors (and stand-ins
+ * for the journal's actors no longer in it) over the open journal j, whose
+ * metadata m the caller loaded and checked (meta_load, meta_diff). Takes
+ * over m (emptied; rt->meta from now on). Phase: REBUILDING. Returns 0. */
 int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
                  struct meta *m, uv_loop_t *loop);
 void runtime_release(struct runtime *rt);
