@@ -28,34 +28,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "journal.h"
 #include "meta.h"
 #include "stratd.pb-c.h"
 #include "topology.h"
 #include "uuid.h"
+#include "xalloc.h"
 
 #define COMMIT_EVERY 10000
 #define PRICE_TICK 1000000          /* 0.01 in 1e-8 units */
 #define T0_NS 1700000000000000000LL /* first entry's time */
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p) {
-        fprintf(stderr, "gen_journal: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -160,7 +144,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    double t0 = mono_s();
+    double t0 = clock_mono_s();
 
     /* Metadata, as the daemon writes it for the actors it has seen. */
     for (size_t i = 0; i < topo.n_actors; i++) {
@@ -185,11 +169,9 @@ int main(int argc, char **argv)
     uint64_t walk = 0x9e3779b97f4a7c15ULL, pick = seed ? seed * 0x2545f4914f6cdd1dULL : 0;
     int64_t mid = 100LL * 100000000;                   /* 100.00 */
     size_t cap = 4096, bytes = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = xmalloc(cap);
     uint64_t deliveries = 0;
 
-    if (!buf)
-        return 1;
     pe.sender = (uint32_t)(md + 1);
     pe.msg = &msg;
     msg.kind_case = STRATD__MSG__KIND_TICK;
@@ -226,9 +208,7 @@ int main(int argc, char **argv)
         size_t len = stratd__entry__get_packed_size(&pe);
         if (len > cap) {
             cap = len * 2;
-            buf = realloc(buf, cap);
-            if (!buf)
-                return 1;
+            buf = xrealloc(buf, cap);
         }
         stratd__entry__pack(&pe, buf);
         journal_append(j, lsn, buf, len);
@@ -252,7 +232,7 @@ int main(int argc, char **argv)
         return 1;
     journal_close(j);
 
-    double dt = mono_s() - t0;
+    double dt = clock_mono_s() - t0;
     printf("gen_journal: shape %c: %" PRIu64 " entries, %" PRIu64 " deliveries, "
            "%zu actors, %zu value bytes, %.2f s\n",
            shape, entries, deliveries, n, bytes, dt);

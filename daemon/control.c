@@ -18,7 +18,9 @@
 
 #define MAX_REQUEST 1024
 
-struct conn {
+/* One client of the control socket (stratctl): one request line in, one
+ * reply out, then closed. */
+struct ctl_client {
     uv_pipe_t pipe;
     uv_write_t wr;
     struct control *c;
@@ -36,11 +38,6 @@ static const char *phase_name(enum runtime_phase p)
     case PHASE_STOPPING: return "stopping";
     default:             return "rebuilding";
     }
-}
-
-static const char *fsync_name(enum fsync_policy f)
-{
-    return f == FSYNC_ALWAYS ? "always" : f == FSYNC_NONE ? "none" : "interval";
 }
 
 char *control_status_json(struct runtime *rt, double uptime_s)
@@ -66,7 +63,7 @@ char *control_status_json(struct runtime *rt, double uptime_s)
     json_key(&j, "journal");
     json_obj_begin(&j);
     json_kv_str(&j, "path", rt->topo->journal_path);
-    json_kv_str(&j, "fsync", fsync_name(rt->topo->fsync));
+    json_kv_str(&j, "fsync", journal_fsync_name(rt->topo->fsync));
     json_kv_uint(&j, "commits", rt->commits);
     json_kv_str(&j, "error", journal_error(rt->journal));
     json_obj_end(&j);
@@ -134,14 +131,14 @@ char *control_actors_json(struct runtime *rt, const char *only_id)
 
 static void on_conn_closed(uv_handle_t *h)
 {
-    struct conn *k = h->data;
+    struct ctl_client *k = h->data;
     free(k->reply);
     free(k);
 }
 
 static void on_written(uv_write_t *w, int status)
 {
-    struct conn *k = w->data;
+    struct ctl_client *k = w->data;
     (void)status;
     uv_close((uv_handle_t *)&k->pipe, on_conn_closed);
 }
@@ -173,7 +170,7 @@ static char *status_text(struct runtime *rt, double uptime_s)
     LINE("rebuild:   %llu messages, %llu entries, %llu pending, %.3f s\n",
          (unsigned long long)rt->rebuild.deliveries, (unsigned long long)rt->rebuild.entries,
          (unsigned long long)rt->rebuild.pending, rt->rebuild.seconds);
-    LINE("journal:   %s (fsync %s)%s%s\n", rt->topo->journal_path, fsync_name(rt->topo->fsync),
+    LINE("journal:   %s (fsync %s)%s%s\n", rt->topo->journal_path, journal_fsync_name(rt->topo->fsync),
          journal_error(rt->journal) ? ", FAILED: " : "",
          journal_error(rt->journal) ? journal_error(rt->journal) : "");
     LINE("handled:   %llu\n", (unsigned long long)rt->delivered);
@@ -242,7 +239,7 @@ static char *actor_text(struct runtime *rt, const char *id)
     return json_take(&j);
 }
 
-static void answer(struct conn *k)
+static void answer(struct ctl_client *k)
 {
     struct control *c = k->c;
     char *line = k->req, *arg;
@@ -284,7 +281,7 @@ static void answer(struct conn *k)
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-    struct conn *k = h->data;
+    struct ctl_client *k = h->data;
     (void)hint;
     buf->base = k->req + k->len;
     buf->len = MAX_REQUEST - 1 - k->len;
@@ -292,7 +289,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
-    struct conn *k = s->data;
+    struct ctl_client *k = s->data;
     (void)buf;
 
     if (k->answered)
@@ -311,7 +308,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void on_connection(uv_stream_t *server, int status)
 {
     struct control *c = server->data;
-    struct conn *k;
+    struct ctl_client *k;
 
     if (status < 0) {
         log_warn("control socket: accept: %s", uv_strerror(status));

@@ -2,7 +2,7 @@
  * journal.c — the journal in RocksDB (see journal.h for the contract).
  *
  *   column family "default":  lsn (8 bytes BE)  -> packed Stratd__Entry
- *   column family "meta":     see metadata keys in runtime.c / meta.h
+ *   column family "meta":     metadata, opaque here (keys: meta.h)
  *
  * State of the write side:
  *
@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "log.h"
 #include "proc.h"
+#include "xalloc.h"
 
 enum { CF_LOG, CF_META, CF_COUNT };
 
@@ -62,6 +63,11 @@ uint64_t journal_key_decode(const uint8_t in[8])
     return v;
 }
 
+const char *journal_fsync_name(enum fsync_policy f)
+{
+    return f == FSYNC_ALWAYS ? "always" : f == FSYNC_NONE ? "none" : "interval";
+}
+
 bool journal_exists(const char *path)
 {
     struct stat st;
@@ -89,9 +95,7 @@ struct journal *journal_open(const char *path, bool create, bool read_only,
         return NULL;
     }
 
-    j = calloc(1, sizeof *j);
-    if (!j)
-        abort();
+    j = xcalloc(1, sizeof *j);
     j->read_only = read_only;
     j->opts = rocksdb_options_create();
     rocksdb_options_set_create_if_missing(j->opts, create);
@@ -282,11 +286,9 @@ uint64_t journal_last_lsn(struct journal *j)
 
 struct journal_iter *journal_scan(struct journal *j, uint64_t from)
 {
-    struct journal_iter *it = calloc(1, sizeof *it);
+    struct journal_iter *it = xcalloc(1, sizeof *it);
     uint8_t key[8];
 
-    if (!it)
-        abort();
     it->ropts = rocksdb_readoptions_create();
     rocksdb_readoptions_set_fill_cache(it->ropts, 0);
     rocksdb_readoptions_set_readahead_size(it->ropts, 4 << 20);

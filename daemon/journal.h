@@ -2,8 +2,9 @@
  * journal.h — the append-only message log and its metadata, in RocksDB.
  *
  * Default column family: key = lsn as 8 bytes big-endian, value = a packed
- * Stratd__Entry. Keys only grow. Column family "meta": actor records,
- * watermarks, digests, markers (keys in journal.c).
+ * Stratd__Entry. Keys only grow. Column family "meta": keys and values this
+ * file does not interpret; meta.c writes and reads them (actor records,
+ * watermarks, digests, markers: the keys are listed in meta.h).
  *
  * Writes go into one pending WriteBatch and reach RocksDB only at
  * journal_commit() (one per loop iteration). The first failed RocksDB call
@@ -17,12 +18,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "topology.h"
-
 struct journal;
 struct journal_iter;
 
 #define JOURNAL_FORMAT_VERSION 1
+
+/* When a committed batch is made durable (YAML journal.fsync, Redis-style):
+ * ALWAYS syncs each batch before any output of it leaves the process,
+ * INTERVAL syncs every fsync_interval_ms (the runtime's timer calls
+ * journal_sync), NONE leaves it to the OS. The order is topology.c's. */
+enum fsync_policy { FSYNC_ALWAYS, FSYNC_INTERVAL, FSYNC_NONE };
+
+/* "always", "interval" or "none", as written in the YAML. */
+const char *journal_fsync_name(enum fsync_policy f);
 
 void journal_key_encode(uint8_t out[8], uint64_t lsn);
 uint64_t journal_key_decode(const uint8_t in[8]);

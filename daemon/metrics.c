@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "histogram.h"
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
@@ -28,17 +29,6 @@ struct mconn {
     int closing;   /* handles still to close */
     bool answered;
 };
-
-void histogram_observe(struct histogram *h, double v)
-{
-    size_t i = 0;
-
-    while (i < HIST_BUCKETS && v > h->le[i])
-        i++;
-    h->counts[i]++;
-    h->sum += v;
-    h->count++;
-}
 
 /* json.h's buffer doubles as a string builder here. */
 static void printf_(struct json *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -187,7 +177,7 @@ static void actor_stats(struct json *b, struct runtime *rt)
 
 char *metrics_render(struct runtime *rt)
 {
-    const ProtobufCMessageDescriptor *md = &stratd__msg__descriptor;
+    const ProtobufCMessageDescriptor *md = rt->kinds.desc;   /* slot i: md->fields[i] */
     struct json b;
     size_t depth = 0;
 
@@ -198,12 +188,12 @@ char *metrics_render(struct runtime *rt)
                 "# TYPE stratd_messages_handled_total counter\n");
     for (unsigned i = 0; i < md->n_fields; i++)
         printf_(&b, "stratd_messages_handled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
-                (unsigned long long)rt->handled_by_kind[md->fields[i].id % RT_MSG_KINDS]);
+                (unsigned long long)rt->kinds.handled[i]);
     printf_(&b, "# HELP stratd_messages_journaled_total Journal entries written, by message kind.\n"
                 "# TYPE stratd_messages_journaled_total counter\n");
     for (unsigned i = 0; i < md->n_fields; i++)
         printf_(&b, "stratd_messages_journaled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
-                (unsigned long long)rt->journaled_by_kind[md->fields[i].id % RT_MSG_KINDS]);
+                (unsigned long long)rt->kinds.journaled[i]);
     metric(&b, "stratd_journal_commits_total", "counter", "Journal batches committed.",
            (double)rt->commits);
     metric(&b, "stratd_journal_lsn", "gauge", "Last journal sequence number assigned.",

@@ -18,17 +18,6 @@
 
 struct runtime;
 
-/* A fixed-bucket histogram (upper bounds in `le`, cumulative at render). */
-#define HIST_BUCKETS 12
-struct histogram {
-    const double *le;          /* HIST_BUCKETS upper bounds */
-    uint64_t counts[HIST_BUCKETS + 1];   /* last: +Inf */
-    double sum;
-    uint64_t count;
-};
-
-void histogram_observe(struct histogram *h, double v);
-
 struct metrics {
     uv_tcp_t server;
     struct runtime *rt;

@@ -22,6 +22,7 @@
 #include "arena.h"
 #include "entry_decode.h"
 #include "rebuild.h"
+#include "xalloc.h"
 
 #define PROGRESS_EVERY 65536
 #define CHUNK_BYTES (1u << 20)
@@ -107,10 +108,7 @@ static void *reader(void *arg)
                 break;
         }
         if (more && need > c->cap) {   /* one huge entry: a chunk of its own */
-            uint8_t *big = realloc(c->data, need);
-            if (!big)
-                abort();
-            c->data = big;
+            c->data = xrealloc(c->data, need);
             c->cap = need;
         }
         if (more) {
@@ -134,25 +132,11 @@ static struct actor *by_number(struct runtime *rt, uint32_t n)
     return n < rt->n_numbers ? rt->by_number[n] : NULL;
 }
 
-/* Keep entry (lsn, bytes) for a receiver that has not handled it yet. */
-static struct entry *pending_entry(uint64_t lsn, const Stratd__Entry *pe, actor_ref sender,
-                                   const uint8_t *val, size_t len)
-{
-    struct entry *e = malloc(sizeof *e);
-
-    if (!e)
-        abort();
-    e->lsn = lsn;
-    e->time_ns = pe->time_ns;
-    e->sender = sender;
-    e->refs = 1;
-    e->pb = stratd__entry__unpack(NULL, len, val);
-    if (!e->pb)
-        abort();   /* it was just decoded once */
-    return e;
-}
-
-/* Decode one entry and hand it to its receivers. 0, or -1 (undecodable). */
+/* Decode one entry and hand it to its receivers. 0, or -1 (undecodable).
+ * Replayed deliveries borrow a view on the stack (decoded into the scratch
+ * or the arena, valid for this call only); a receiver that has not handled
+ * the entry yet gets a heap entry of its own (runtime_entry_new), made once
+ * and shared by all such receivers. */
 static int replay_entry(struct runtime *rt, struct entry_scratch *scratch, struct arena *arena,
                         uint64_t lsn, const uint8_t *val, size_t len)
 {
@@ -175,8 +159,8 @@ static int replay_entry(struct runtime *rt, struct entry_scratch *scratch, struc
             runtime_replay(a, &e);
             rt->rebuild.deliveries++;
         } else {
-            if (!pending)
-                pending = pending_entry(lsn, pe, e.sender, val, len);
+            if (!pending)   /* one reference held until all are enqueued */
+                pending = runtime_entry_new(lsn, e.sender, val, len);
             pending->refs++;
             runtime_enqueue(a, pending);
             rt->backlog++;
@@ -208,10 +192,8 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
     pthread_cond_init(&p.cv, NULL);
     p.journal = rt->journal;
     for (int i = 0; i < CHUNKS; i++) {
-        p.chunks[i].data = malloc(CHUNK_BYTES);
+        p.chunks[i].data = xmalloc(CHUNK_BYTES);
         p.chunks[i].cap = CHUNK_BYTES;
-        if (!p.chunks[i].data)
-            abort();
         p.free_[p.n_free++] = &p.chunks[i];
     }
     rt->replaying = true;

@@ -1,17 +1,21 @@
 /*
- * runtime.c — actors, mailboxes, scheduler, send path (see runtime.h for the
- * phases and the group-commit invariant).
+ * runtime.c — the runtime: actors spawned from the topology, their
+ * mailboxes, the fair scheduler, the group commit, going live and stopping
+ * (see runtime.h for the phases and the group-commit invariant). What a
+ * handler calls (actor_send* and the rest of the actor API) is actor.c.
  *
- * A send is journaled when it is enqueued: it gets the next lsn and its
- * time stamp, is packed once into the iteration's WriteBatch, and the
- * receivers' mailboxes get the entry unpacked from those same bytes, so a
- * live handler sees exactly what a rebuild will replay.
+ * Invariants:
+ *   - An entry is shared by the mailboxes that hold it: each holds one
+ *     reference, and runtime_entry_unref frees it with the last one.
+ *   - An actor is in the run queue exactly when in_runq is set, and it is
+ *     set whenever its mailbox is not empty (runtime_enqueue) until a round
+ *     drains it.
+ *   - Only a live delivery moves a watermark; a moved watermark is written
+ *     with the batch of the iteration that moved it (rt->dirty).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "clock.h"
 #include "hash.h"
@@ -20,76 +24,29 @@
 #include "trading.h"
 #include "service.h"
 #include "uuid.h"
+#include "xalloc.h"
 
 #define DEFAULT_BATCH_PER_TURN 64
 #define DEFAULT_BUDGET 4096
 
-static const double seconds_le[HIST_BUCKETS] = {
-    1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 1e-1,
-};
-static const double entries_le[HIST_BUCKETS] = {
-    1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 10000,
-};
+/* --- entries and mailboxes ----------------------------------------------- */
 
-
-static void *xrealloc(void *p, size_t n)
+struct entry *runtime_entry_new(uint64_t lsn, actor_ref sender, const void *bytes, size_t len)
 {
-    p = realloc(p, n);
-    if (!p) {
-        log_error("realloc(%zu): out of memory", n);
+    struct entry *e = xmalloc(sizeof *e);
+
+    e->lsn = lsn;
+    e->sender = sender;
+    e->refs = 1;
+    e->pb = stratd__entry__unpack(NULL, len, bytes);
+    if (!e->pb) {
+        log_error("stratd__entry__unpack: entry %llu no longer decodes (%zu bytes)",
+                  (unsigned long long)lsn, len);
         abort();
     }
-    return p;
+    e->time_ns = e->pb->time_ns;
+    return e;
 }
-
-/* --- actor context API (actor.h, service.h) ------------------------------ */
-
-int64_t actor_now(const struct actor *a) { return a->now_ns; }
-uint64_t actor_rand(struct actor *a) { return rng_next(&a->rng); }
-double actor_rand_unit(struct actor *a) { return rng_unit(&a->rng); }
-uint64_t actor_rand_below(struct actor *a, uint64_t n) { return rng_below(&a->rng, n); }
-actor_ref actor_self(const struct actor *a) { return a->ref; }
-const char *actor_id(const struct actor *a) { return a->topo->id; }
-const void *actor_params(const struct actor *a) { return a->topo->params; }
-bool actor_replaying(const struct actor *a) { return a->rt->replaying; }
-bool actor_live(const struct actor *a) { return a->live; }
-int64_t service_wall_ns(void) { return clock_wall_ns(); }
-
-const char *actor_id_of(const struct actor *a, actor_ref r)
-{
-    return r < a->rt->n_all ? a->rt->actors[r].topo->id : "stratd";
-}
-
-uint64_t actor_stable_key(const struct actor *a, actor_ref r)
-{
-    if (r >= a->rt->n_all)
-        return 0;
-    return a->rt->actors[r].stable_key;
-}
-
-void actor_log(struct actor *a, enum log_level level, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (a->rt->replaying)
-        return;
-    va_start(ap, fmt);
-    log_vmsg(level, a->topo->id, fmt, ap);
-    va_end(ap);
-}
-
-void service_after_commit(struct actor *a, void (*fn)(void *arg), void *arg)
-{
-    struct runtime *rt = a->rt;
-
-    if (rt->n_after == rt->cap_after) {
-        rt->cap_after = rt->cap_after ? 2 * rt->cap_after : 16;
-        rt->after = xrealloc(rt->after, rt->cap_after * sizeof *rt->after);
-    }
-    rt->after[rt->n_after++] = (struct after_commit){fn, arg};
-}
-
-/* --- entries and mailboxes ----------------------------------------------- */
 
 void runtime_entry_unref(struct entry *e)
 {
@@ -131,7 +88,7 @@ void runtime_enqueue(struct actor *a, struct entry *e)
 
     if (mb->len == mb->cap) {
         size_t cap = mb->cap ? 2 * mb->cap : 16;
-        struct entry **v = xrealloc(NULL, cap * sizeof *v);
+        struct entry **v = xmalloc(cap * sizeof *v);
         for (size_t i = 0; i < mb->len; i++)
             v[i] = mb->v[(mb->head + i) % mb->cap];
         free(mb->v);
@@ -157,107 +114,6 @@ static struct entry *mailbox_pop(struct mailbox *mb)
     mb->head = (mb->head + 1) % mb->cap;
     mb->len--;
     return e;
-}
-
-/* --- send path ------------------------------------------------------------ */
-
-/* Journal one send from `from` (NULL: the daemon) to n receivers and queue
- * it. Refs that name no actor are skipped with a warning. */
-static void send_entry(struct runtime *rt, struct actor *from, const actor_ref *to,
-                       size_t n, const Stratd__Msg *m)
-{
-    Stratd__Entry pe = STRATD__ENTRY__INIT;
-    uint32_t nums_small[16], *nums = n <= 16 ? nums_small : xrealloc(NULL, n * sizeof *nums);
-    struct entry *e;
-    size_t k = 0, len;
-
-    for (size_t i = 0; i < n; i++) {
-        if (to[i] >= rt->n_all) {
-            log_warn("%s: send to an unknown actor ref %u dropped",
-                     from ? from->topo->id : "stratd", to[i]);
-            continue;
-        }
-        if (!rt->actors[to[i]].removed)
-            nums[k++] = rt->actors[to[i]].number;
-    }
-    if (k == 0)
-        goto out;
-
-    pe.time_ns = clock_stamp(&rt->last_time_ns);
-    pe.sender = from ? from->number : 0;
-    pe.n_receivers = k;
-    pe.receivers = nums;
-    pe.msg = (Stratd__Msg *)m;
-    len = stratd__entry__get_packed_size(&pe);
-    if (len > rt->packcap) {
-        rt->packcap = len * 2;
-        rt->packbuf = xrealloc(rt->packbuf, rt->packcap);
-    }
-    stratd__entry__pack(&pe, rt->packbuf);
-
-    e = xrealloc(NULL, sizeof *e);
-    e->lsn = rt->next_lsn++;
-    e->time_ns = pe.time_ns;
-    e->sender = from ? from->ref : ACTOR_REF_NONE;
-    e->refs = 1;   /* held while enqueuing */
-    e->pb = stratd__entry__unpack(NULL, len, rt->packbuf);
-    if (!e->pb) {
-        log_error("stratd__entry__unpack: cannot decode a message just packed");
-        abort();
-    }
-    journal_append(rt->journal, e->lsn, rt->packbuf, len);
-    rt->journaled++;
-    rt->journaled_by_kind[m->kind_case % RT_MSG_KINDS]++;
-    for (size_t i = 0; i < n; i++) {
-        if (to[i] >= rt->n_all || rt->actors[to[i]].removed)
-            continue;
-        e->refs++;
-        runtime_enqueue(&rt->actors[to[i]], e);
-    }
-    runtime_entry_unref(e);
-out:
-    if (nums != nums_small)
-        free(nums);
-}
-
-void actor_send_many(struct actor *a, const actor_ref *to, size_t n,
-                     const Stratd__Msg *m)
-{
-    struct runtime *rt = a->rt;
-
-    if (rt->replaying || rt->failed || n == 0)
-        return;
-    send_entry(rt, a, to, n, m);
-}
-
-void actor_send(struct actor *a, actor_ref to, const Stratd__Msg *m)
-{
-    actor_send_many(a, &to, 1, m);
-}
-
-void actor_subscribe(struct actor *a, actor_ref feed, const char *symbol)
-{
-    Stratd__Subscribe s = STRATD__SUBSCRIBE__INIT;
-    Stratd__Msg m = STRATD__MSG__INIT;
-    char *syms[1] = {(char *)symbol};
-
-    s.n_symbols = 1;
-    s.symbols = syms;
-    m.kind_case = STRATD__MSG__KIND_SUBSCRIBE;
-    m.subscribe = &s;
-    actor_send(a, feed, &m);
-}
-
-void actor_timer_at(struct actor *a, actor_ref timer, int64_t fire_at_ns, uint64_t token)
-{
-    Stratd__TimerRequest r = STRATD__TIMER_REQUEST__INIT;
-    Stratd__Msg m = STRATD__MSG__INIT;
-
-    r.token = token;
-    r.fire_at_ns = fire_at_ns;
-    m.kind_case = STRATD__MSG__KIND_TIMER_REQUEST;
-    m.timer_request = &r;
-    actor_send(a, timer, &m);
 }
 
 /* --- delivery and scheduling ---------------------------------------------- */
@@ -293,7 +149,7 @@ void runtime_deliver(struct actor *a, struct entry *e)
     a->watermark = e->lsn;
     a->rt->delivered++;
     if (e->pb->msg)
-        a->rt->handled_by_kind[e->pb->msg->kind_case % RT_MSG_KINDS]++;
+        runtime_kind_count(&a->rt->kinds, a->rt->kinds.handled, e->pb->msg->kind_case);
     if (!a->dirty) {
         struct runtime *rt = a->rt;
         a->dirty = true;
@@ -364,6 +220,33 @@ int runtime_commit(struct runtime *rt)
     return 0;
 }
 
+/* --- counters by message kind ------------------------------------------------ */
+
+void runtime_kinds_init(struct runtime_kinds *k, const ProtobufCMessageDescriptor *d)
+{
+    memset(k, 0, sizeof *k);
+    k->desc = d;
+    k->n = d->n_fields;
+    for (size_t i = 0; i < k->n; i++)
+        if (d->fields[i].id > k->max_kind)
+            k->max_kind = d->fields[i].id;
+    k->slot_of = xmalloc(((size_t)k->max_kind + 1) * sizeof *k->slot_of);
+    for (size_t kind = 0; kind <= k->max_kind; kind++)
+        k->slot_of[kind] = (uint32_t)k->n;
+    for (size_t i = 0; i < k->n; i++)
+        k->slot_of[d->fields[i].id] = (uint32_t)i;
+    k->handled = xcalloc(k->n, sizeof *k->handled);
+    k->journaled = xcalloc(k->n, sizeof *k->journaled);
+}
+
+void runtime_kinds_release(struct runtime_kinds *k)
+{
+    free(k->slot_of);
+    free(k->handled);
+    free(k->journaled);
+    memset(k, 0, sizeof *k);
+}
+
 /* --- setup ------------------------------------------------------------------ */
 
 /* What an actor removed from the topology runs as: nothing. */
@@ -376,36 +259,21 @@ static const struct actor_kind removed_kind = {
 static void runtime_alloc_state(struct actor *a)
 {
     size_t acct = trading_account_size(a->kind);
-    char *block = xrealloc(NULL, acct + a->kind->state_size + 1);
+    char *block = xcalloc(1, acct + a->kind->state_size);
 
-    memset(block, 0, acct + a->kind->state_size + 1);
     a->account = acct ? (struct accounting *)block : NULL;
     a->state = block + acct;
     trading_init(a);
 }
 
-int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
-                 struct meta *m, uv_loop_t *loop)
+/* Step 1 and 2 of a restart for every actor of the topology: its identity
+ * (uuid from the id; number and watermark from the journal's metadata, or
+ * the next free number when the journal does not know it), its rng seeded
+ * from the uuid, its state from the kind's init and the YAML params.
+ * Returns the next free permanent number. */
+static uint32_t spawn_topology_actors(struct runtime *rt, uint32_t next_number)
 {
-    uint32_t next_number = m->max_number + 1;
-    size_t n_all = t->n_actors;
-
-    memset(rt, 0, sizeof *rt);
-    rt->topo = t;
-    rt->journal = j;
-    rt->meta = *m;   /* takes ownership */
-    memset(m, 0, sizeof *m);
-    rt->loop = loop;
-    rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
-    rt->budget = DEFAULT_BUDGET;
-    rt->commit_seconds.le = seconds_le;
-    rt->fsync_seconds.le = seconds_le;
-    rt->batch_entries.le = entries_le;
-    rt->n_actors = t->n_actors;
-    rt->actors = xrealloc(NULL, (t->n_actors + rt->meta.n + 1) * sizeof *rt->actors);
-    rt->removed_topo = xrealloc(NULL, (rt->meta.n + 1) * sizeof *rt->removed_topo);
-    rt->dirty = xrealloc(NULL, (t->n_actors ? t->n_actors : 1) * sizeof *rt->dirty);
-    memset(rt->actors, 0, (t->n_actors + rt->meta.n + 1) * sizeof *rt->actors);
+    const struct topology *t = rt->topo;
 
     for (size_t i = 0; i < t->n_actors; i++) {
         struct actor *a = &rt->actors[i];
@@ -431,13 +299,23 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
         if (a->kind->init)
             a->kind->init(a, a->state, ta->params);
     }
+    return next_number;
+}
+
+/* Stand-ins, after the topology's actors, for the journal's actors that are
+ * no longer in the topology (removed, or retired: its id may be back as a
+ * new actor): each keeps its old number, uuid and stable key and handles
+ * nothing. Sets rt->n_all. */
+static void spawn_removed_standins(struct runtime *rt)
+{
+    size_t n_all = rt->n_actors;
+
     for (size_t i = 0; i < rt->meta.n; i++) {
         struct meta_actor *ma = &rt->meta.actors[i];
-        struct topo_actor *ta = &rt->removed_topo[n_all - t->n_actors];
+        struct topo_actor *ta = &rt->removed_topo[n_all - rt->n_actors];
         struct actor *a = &rt->actors[n_all];
-        /* removed from the topology, or retired (its id may be back as a
-         * new actor): a stand-in under its old number */
-        if (!ma->retired && topology_find(t, ma->id) >= 0)
+
+        if (!ma->retired && topology_find(rt->topo, ma->id) >= 0)
             continue;
         memset(ta, 0, sizeof *ta);
         ta->id = ma->id;
@@ -452,11 +330,45 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
         a->stable_key = hash_bytes(HASH_SEED, a->uuid, 16);
     }
     rt->n_all = n_all;
-    rt->n_numbers = next_number;
-    rt->by_number = xrealloc(NULL, next_number * sizeof *rt->by_number);
-    memset(rt->by_number, 0, next_number * sizeof *rt->by_number);
-    for (size_t i = 0; i < n_all; i++)
+}
+
+/* rt->by_number: permanent number -> actor, over numbers [0, n_numbers). */
+static void index_by_number(struct runtime *rt, uint32_t n_numbers)
+{
+    rt->n_numbers = n_numbers;
+    rt->by_number = xcalloc(n_numbers, sizeof *rt->by_number);
+    for (size_t i = 0; i < rt->n_all; i++)
         rt->by_number[rt->actors[i].number] = &rt->actors[i];
+}
+
+int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
+                 struct meta *m, uv_loop_t *loop)
+{
+    uint32_t next_number;
+    size_t n_slots;
+
+    memset(rt, 0, sizeof *rt);
+    rt->topo = t;
+    rt->journal = j;
+    rt->meta = *m;   /* takes ownership */
+    memset(m, 0, sizeof *m);
+    rt->loop = loop;
+    rt->batch_per_turn = DEFAULT_BATCH_PER_TURN;
+    rt->budget = DEFAULT_BUDGET;
+    histogram_init(&rt->commit_seconds, histogram_seconds_le);
+    histogram_init(&rt->fsync_seconds, histogram_seconds_le);
+    histogram_init(&rt->batch_entries, histogram_entries_le);
+    runtime_kinds_init(&rt->kinds, &stratd__msg__descriptor);
+    rt->n_actors = t->n_actors;
+    /* room for every topology actor and a stand-in for every journal actor */
+    n_slots = t->n_actors + rt->meta.n + 1;
+    rt->actors = xcalloc(n_slots, sizeof *rt->actors);
+    rt->removed_topo = xmalloc((rt->meta.n + 1) * sizeof *rt->removed_topo);
+    rt->dirty = xmalloc(t->n_actors * sizeof *rt->dirty);
+
+    next_number = spawn_topology_actors(rt, rt->meta.max_number + 1);
+    spawn_removed_standins(rt);
+    index_by_number(rt, next_number);
     rt->backlog_lsn = journal_last_lsn(j);
     rt->next_lsn = rt->backlog_lsn + 1;
     rt->phase = PHASE_REBUILDING;
@@ -481,6 +393,7 @@ void runtime_release(struct runtime *rt)
     free(rt->dirty);
     free(rt->after);
     free(rt->packbuf);
+    runtime_kinds_release(&rt->kinds);
     meta_release(&rt->meta);
     memset(rt, 0, sizeof *rt);
 }
@@ -544,16 +457,15 @@ static void on_sync_timer(uv_timer_t *h)
     }
 }
 
-int runtime_go_live(struct runtime *rt)
+/* Before the first live write: the format marker on a new journal; the
+ * digests of the last clean stop have been compared (drift check), from now
+ * on they describe nothing, so they go with the clean marker; the records
+ * of the brand-new actors. Committed. 0 or -1. */
+static int record_going_live(struct runtime *rt)
 {
-    actor_ref *fresh = xrealloc(NULL, (rt->n_actors ? rt->n_actors : 1) * sizeof *fresh);
-    size_t n_fresh = 0;
-
     rt->replaying = false;
     if (rt->meta.format == 0)
         meta_put_format(rt->journal);
-    /* The digests of the last clean stop have been compared; from now on
-     * they describe nothing. */
     if (rt->meta.clean) {
         meta_put_clean(rt->journal, false);
         for (size_t i = 0; i < rt->meta.n; i++)
@@ -562,37 +474,53 @@ int runtime_go_live(struct runtime *rt)
     }
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
-        if (a->is_new) {
+        if (a->is_new)
             meta_put_actor(rt->journal, a->uuid, a->number, a->topo, false);
-            fresh[n_fresh++] = a->ref;
-        }
     }
-    if (runtime_commit(rt) != 0)
-        goto fail;
+    return runtime_commit(rt);
+}
 
-    /* Step 5 first in the mailboxes: brand-new actors start with one Start
-     * sent to all of them, so it is the first thing each handles even when
-     * the backlog below sends to them. */
+/* Step 5, queued before the backlog: one Start sent by the daemon to all
+ * brand-new actors, so that it is the first thing each of them handles even
+ * when the backlog sends to them. Committed. 0 or -1. */
+static int start_new_actors(struct runtime *rt)
+{
+    Stratd__Start st = STRATD__START__INIT;
+    Stratd__Msg m = STRATD__MSG__INIT;
+    actor_ref *fresh = xmalloc(rt->n_actors * sizeof *fresh);
+    size_t n_fresh = 0;
+    int rc = 0;
+
+    for (size_t i = 0; i < rt->n_actors; i++)
+        if (rt->actors[i].is_new)
+            fresh[n_fresh++] = rt->actors[i].ref;
     if (n_fresh > 0) {
-        Stratd__Start st = STRATD__START__INIT;
-        Stratd__Msg m = STRATD__MSG__INIT;
         m.kind_case = STRATD__MSG__KIND_START;
         m.start = &st;
-        send_entry(rt, NULL, fresh, n_fresh, &m);
-        if (runtime_commit(rt) != 0)
-            goto fail;
+        actor__send_entry(rt, NULL, fresh, n_fresh, &m);
+        rc = runtime_commit(rt);
     }
+    free(fresh);
+    return rc;
+}
 
-    /* Step 4: entries journaled but not handled before the stop, in lsn
-     * order (each mailbox holds them in order), with sends enabled. */
+/* Step 4: the entries journaled but not handled before the stop, delivered
+ * live in lsn order (each mailbox holds them in order) with sends on, one
+ * commit per round. 0 or -1. */
+static int deliver_backlog(struct runtime *rt)
+{
     while (rt->backlog > 0 && !rt->failed) {
         runtime_round(rt);
         if (runtime_commit(rt) != 0)
-            goto fail;
+            return -1;
     }
-    free(fresh);
-    fresh = NULL;
+    return 0;
+}
 
+/* Step 4, the services' part: each re-arms, reconnects and reconciles from
+ * its replayed state (service_ops.go_live). */
+static void services_go_live(struct runtime *rt)
+{
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
         if (a->kind->service) {
@@ -601,7 +529,12 @@ int runtime_go_live(struct runtime *rt)
                 a->kind->service->go_live(a, a->state, rt->loop);
         }
     }
+}
 
+/* The loop takes over: idle runs scheduler passes, prepare commits, and
+ * under fsync: interval a timer syncs the journal. */
+static void scheduler_on(struct runtime *rt)
+{
     uv_idle_init(rt->loop, &rt->idle);
     rt->idle.data = rt;
     uv_prepare_init(rt->loop, &rt->prepare);
@@ -614,11 +547,16 @@ int runtime_go_live(struct runtime *rt)
     if (rt->topo->fsync == FSYNC_INTERVAL)
         uv_timer_start(&rt->sync_timer, on_sync_timer, (uint64_t)rt->topo->fsync_interval_ms,
                        (uint64_t)rt->topo->fsync_interval_ms);
+}
+
+int runtime_go_live(struct runtime *rt)
+{
+    if (record_going_live(rt) != 0 || start_new_actors(rt) != 0 || deliver_backlog(rt) != 0)
+        return -1;
+    services_go_live(rt);
+    scheduler_on(rt);
     rt->phase = PHASE_LIVE;
     return 0;
-fail:
-    free(fresh);
-    return -1;
 }
 
 int runtime_stop(struct runtime *rt)

@@ -1,5 +1,6 @@
 /*
- * runtime.h — actors, mailboxes, the fair scheduler and the send path.
+ * runtime.h — actors, mailboxes, the fair scheduler and the group commit
+ * (runtime.c); the actor API behind include/stratd/actor.h is actor.c.
  *
  * Phases of a run (runtime.phase):
  *
@@ -30,16 +31,17 @@
 
 #include "actor.h"
 #include "journal.h"
+#include "histogram.h"
 #include "meta.h"
-#include "metrics.h"
 #include "rng.h"
 #include "topology.h"
 
-/* One journal entry on its way to its receivers (shared, refcounted). */
+/* One journal entry on its way to its receivers (shared, refcounted: one
+ * reference per mailbox holding it, see runtime_entry_new). */
 struct entry {
     uint64_t lsn;
-    int64_t time_ns;
-    actor_ref sender;
+    int64_t time_ns;      /* = pb->time_ns */
+    actor_ref sender;     /* ACTOR_REF_NONE: the daemon */
     uint32_t refs;
     Stratd__Entry *pb;    /* unpacked from the journaled bytes */
 };
@@ -75,6 +77,39 @@ struct actor {
     struct actor *runq_next;
 };
 
+/* Counters by message kind (the Msg oneof of proto/stratd.proto). Slot i
+ * counts the kind desc->fields[i]: one slot per field, so no two kinds ever
+ * share a counter, however many kinds there are and whatever their numbers.
+ * A number the descriptor does not have (KIND__NOT_SET) has no slot. */
+struct runtime_kinds {
+    const ProtobufCMessageDescriptor *desc;
+    uint32_t *slot_of;       /* kind number 0..max_kind -> slot, n: none */
+    uint32_t max_kind;
+    size_t n;                /* desc->n_fields */
+    uint64_t *handled;       /* n: handled live */
+    uint64_t *journaled;     /* n: entries written */
+};
+
+/* Slots for the fields of d (borrowed; a static descriptor), counters at 0. */
+void runtime_kinds_init(struct runtime_kinds *k, const ProtobufCMessageDescriptor *d);
+void runtime_kinds_release(struct runtime_kinds *k);
+
+/* The counter slot of kind number `kind` (a Msg kind_case), or k->n. */
+static inline size_t runtime_kind_slot(const struct runtime_kinds *k, uint32_t kind)
+{
+    return kind <= k->max_kind ? k->slot_of[kind] : k->n;
+}
+
+/* counters[slot of kind]++, unless the kind has no slot. */
+static inline void runtime_kind_count(const struct runtime_kinds *k, uint64_t *counters,
+                                      uint32_t kind)
+{
+    size_t slot = runtime_kind_slot(k, kind);
+
+    if (slot < k->n)
+        counters[slot]++;
+}
+
 enum runtime_phase { PHASE_STARTING, PHASE_REBUILDING, PHASE_LIVE, PHASE_STOPPING };
 
 struct after_commit {
@@ -85,7 +120,8 @@ struct after_commit {
 struct runtime {
     const struct topology *topo;
     struct journal *journal;
-    struct meta meta;
+    struct meta meta;           /* as loaded at start (meta.h); live changes
+                                 * go to the journal only */
     /* actors[0, n_actors) are the topology's; actors[n_actors, n_all) stand
      * for actors removed from it: they handle nothing, but keep their ref
      * and stable key so that the state of actors that knew them (a feed's
@@ -123,8 +159,7 @@ struct runtime {
     /* figures */
     uint64_t delivered, journaled, commits;
     size_t mailbox_max;
-#define RT_MSG_KINDS 16   /* indexed by Msg kind_case % RT_MSG_KINDS */
-    uint64_t handled_by_kind[RT_MSG_KINDS], journaled_by_kind[RT_MSG_KINDS];
+    struct runtime_kinds kinds;
     struct histogram commit_seconds, batch_entries, fsync_seconds;
     struct {
         uint64_t entries, deliveries, pending, total_entries;
@@ -132,8 +167,10 @@ struct runtime {
     } rebuild;
 };
 
-/* Spawn the topology's actors over an open journal whose metadata is in
- * rt->meta (already loaded and checked by the caller). */
+/* Steps 1 and 2 of a restart: spawn the topology's actors (and stand-ins
+ * for the journal's actors no longer in it) over the open journal j, whose
+ * metadata m the caller loaded and checked (meta_load, meta_diff). Takes
+ * over m (emptied; rt->meta from now on). Phase: REBUILDING. Returns 0. */
 int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
                  struct meta *m, uv_loop_t *loop);
 void runtime_release(struct runtime *rt);
@@ -147,8 +184,19 @@ void runtime_deliver(struct actor *a, struct entry *e);
 /* Hand one entry to one actor during rebuild (rt->replaying: sends dropped;
  * the watermark stays). */
 void runtime_replay(struct actor *a, const struct entry *e);
-/* Queue e in a's mailbox (takes one reference). */
+/* The one way an entry is made, live (the send path) and in rebuild (an
+ * entry kept for a receiver whose watermark is below it): `bytes` are the
+ * packed Stratd__Entry as journaled (borrowed; unpacked into the entry, so a
+ * live handler sees what a rebuild will replay). The entry starts with one
+ * reference, owned by the caller; for each mailbox the caller adds one
+ * (e->refs++) and runtime_enqueue hands it to that mailbox; once every
+ * receiver has it the caller drops its own with runtime_entry_unref.
+ * Bytes that do not decode abort (callers pass bytes just packed or just
+ * decoded). */
+struct entry *runtime_entry_new(uint64_t lsn, actor_ref sender, const void *bytes, size_t len);
+/* Queue e in a's mailbox (takes over one reference the caller added). */
 void runtime_enqueue(struct actor *a, struct entry *e);
+/* Drop one reference; the last frees the entry. */
 void runtime_entry_unref(struct entry *e);
 
 /* One fair pass: every actor that had mail when the round began handles up
@@ -163,13 +211,26 @@ size_t runtime_run(struct runtime *rt, size_t budget);
  * 0, or -1 when the journal failed (sticky). */
 int runtime_commit(struct runtime *rt);
 
-/* After rebuild_run(): handle the backlog, Start new actors, services
- * live, scheduler on. 0 or -1. */
+/* After rebuild_run(), DESIGN.md's rebuild steps 4 and 5: sends on, the
+ * journal marked live (format, clean marker and old digests gone, records
+ * of new actors), a Start queued to the new actors (step 5, first in their
+ * mailboxes), the backlog delivered in lsn order (step 4), services live,
+ * scheduler on. 0, or -1 when the journal failed. */
 int runtime_go_live(struct runtime *rt);
 /* Clean stop: services stop, digests and the clean marker are committed,
  * memtables flushed. 0 or -1. */
 int runtime_stop(struct runtime *rt);
 /* Close the runtime's libuv handles (then run the loop to finish). */
 void runtime_close_handles(struct runtime *rt);
+
+/* --- internal: between actor.c and runtime.c ------------------------------- */
+
+/* The send path (actor.c): journal one send from `from` (NULL: the daemon
+ * itself) to n receivers and queue it in their mailboxes, whatever the
+ * phase (the caller decides whether sends are on). m is borrowed. Refs that
+ * name no actor are skipped with a warning, removed actors silently; with
+ * no receiver left nothing is journaled. */
+void actor__send_entry(struct runtime *rt, struct actor *from, const actor_ref *to,
+                       size_t n, const Stratd__Msg *m);
 
 #endif

@@ -245,8 +245,7 @@ static int run(struct daemon *d, bool accept_drift)
 
     log_info("stratd %s: %zu actors, journal %s (%" PRIu64 " entries, fsync %s)",
              STRATD_VERSION, d->rt.n_actors, d->topo.journal_path, d->rt.backlog_lsn,
-             d->topo.fsync == FSYNC_ALWAYS ? "always" :
-             d->topo.fsync == FSYNC_NONE ? "none" : "interval");
+             journal_fsync_name(d->topo.fsync));
     sd_notify(0, "STATUS=rebuilding");
     rc = rebuild_run(&d->rt, on_progress, d, err, sizeof err);
     if (rc < 0) {

@@ -13,8 +13,7 @@
 #include <stdint.h>
 
 #include "actor.h"
-
-enum fsync_policy { FSYNC_ALWAYS, FSYNC_INTERVAL, FSYNC_NONE };
+#include "journal.h"   /* enum fsync_policy */
 
 struct topo_actor {
     char *id;

@@ -163,6 +163,15 @@ END_TEST
 
 /* ---- open ---------------------------------------------------------------------- */
 
+START_TEST(test_fsync_names)
+{
+    /* the names of the YAML (topology.c parses them in the enum's order) */
+    ck_assert_str_eq(journal_fsync_name(FSYNC_ALWAYS), "always");
+    ck_assert_str_eq(journal_fsync_name(FSYNC_INTERVAL), "interval");
+    ck_assert_str_eq(journal_fsync_name(FSYNC_NONE), "none");
+}
+END_TEST
+
 START_TEST(test_open_missing_no_create)
 {
     char dir[160], path[256], err[512] = "";
@@ -978,6 +987,7 @@ int main(void)
     tc = tu_tcase(s, "keys");
     tcase_add_test(tc, test_key_bytes);
     tcase_add_test(tc, test_key_order_and_round_trip);
+    tcase_add_test(tc, test_fsync_names);
 
     tc = tu_tcase(s, "log");
     tcase_add_test(tc, test_open_missing_no_create);

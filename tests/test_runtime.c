@@ -17,6 +17,7 @@
 
 #include "hash.h"
 #include "log.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "service.h"
 #include "uuid.h"
@@ -158,6 +159,39 @@ START_TEST(test_release_frees_queued_mail)
     runtime_enqueue(act(&r, C), e);
     ck_assert_uint_eq(act(&r, B)->mbox.len, 101);
     ck_assert_uint_eq(act(&r, C)->mbox.len, 1);
+    tu_rig_close(&r);
+}
+END_TEST
+
+START_TEST(test_entry_new_refs)
+{
+    /* the one constructor of the send path and of rebuild: fields from the
+     * packed bytes, one reference for the caller, one per mailbox */
+    struct tu_rig r;
+    struct entry *e;
+    uint32_t rcv[2] = {2, 3};
+    uint8_t *buf;
+    size_t len = tu_pack_poke(&buf, 4242, 1, rcv, 2, 77);
+
+    tu_rig_open(&r, actors_yaml);
+    e = runtime_entry_new(9, A, buf, len);
+    free(buf);   /* borrowed: the entry keeps its own decoded copy */
+    ck_assert_uint_eq(e->lsn, 9);
+    ck_assert_int_eq(e->time_ns, 4242);
+    ck_assert_uint_eq(e->sender, A);
+    ck_assert_uint_eq(e->refs, 1);
+    ck_assert_uint_eq(e->pb->n_receivers, 2);
+    ck_assert_int_eq(e->pb->msg->kind_case, STRATD__MSG__KIND_POKE);
+    ck_assert_uint_eq(e->pb->msg->poke->value, 77);
+    e->refs++;
+    runtime_enqueue(act(&r, B), e);
+    e->refs++;
+    runtime_enqueue(act(&r, C), e);
+    runtime_entry_unref(e);
+    ck_assert_uint_eq(e->refs, 2);
+    ck_assert_uint_eq(runtime_round(&r.rt), 2);   /* each delivery drops one */
+    ck_assert_uint_eq(st(&r, B)->items[0].value, 77);
+    ck_assert_uint_eq(st(&r, C)->items[0].sender_key, act(&r, A)->stable_key);
     tu_rig_close(&r);
 }
 END_TEST
@@ -844,6 +878,128 @@ START_TEST(test_digest)
 }
 END_TEST
 
+START_TEST(test_histogram_buckets)
+{
+    /* a value on a bound counts in that bound's bucket; above the last,
+     * in +Inf; the runtime's histograms start empty */
+    struct tu_rig r;
+    struct histogram h;
+
+    histogram_init(&h, histogram_entries_le);
+    histogram_observe(&h, 1);
+    histogram_observe(&h, 1.5);
+    histogram_observe(&h, 10000);
+    histogram_observe(&h, 10001);
+    ck_assert_uint_eq(h.counts[0], 1);
+    ck_assert_uint_eq(h.counts[1], 1);
+    ck_assert_uint_eq(h.counts[HIST_BUCKETS - 1], 1);
+    ck_assert_uint_eq(h.counts[HIST_BUCKETS], 1);
+    ck_assert_uint_eq(h.count, 4);
+    ck_assert(h.sum == 1 + 1.5 + 10000 + 10001);
+
+    tu_rig_open(&r, actors_yaml);
+    ck_assert_ptr_eq(r.rt.commit_seconds.le, histogram_seconds_le);
+    ck_assert_ptr_eq(r.rt.batch_entries.le, histogram_entries_le);
+    ck_assert_uint_eq(r.rt.commit_seconds.count, 0);
+    ck_assert_int_eq(runtime_go_live(&r.rt), 0);
+    /* go_live committed twice (records, then Start): two batches seen */
+    ck_assert_uint_eq(r.rt.batch_entries.count, 2);
+    ck_assert_uint_eq(r.rt.commit_seconds.count, 2);
+    tu_rig_close(&r);
+}
+END_TEST
+
+/* ---- message-kind counters ----------------------------------------------------- */
+
+/* Every field of a Msg-like descriptor (its kinds) gets its own counter
+ * slot, in range; numbers it does not have get none. */
+static void check_kind_slots(const ProtobufCMessageDescriptor *d)
+{
+    struct runtime_kinds k;
+
+    runtime_kinds_init(&k, d);
+    ck_assert_uint_eq(k.n, d->n_fields);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        size_t si = runtime_kind_slot(&k, d->fields[i].id);
+        ck_assert_msg(si < k.n, "kind %s (%u): slot %zu out of range", d->fields[i].name,
+                      d->fields[i].id, si);
+        for (unsigned j = 0; j < i; j++)
+            ck_assert_msg(runtime_kind_slot(&k, d->fields[j].id) != si,
+                          "kinds %u and %u share counter slot %zu", d->fields[j].id,
+                          d->fields[i].id, si);
+    }
+    ck_assert_uint_eq(runtime_kind_slot(&k, 0), k.n);   /* KIND__NOT_SET */
+    ck_assert_uint_eq(runtime_kind_slot(&k, 1000), k.n);
+    runtime_kinds_release(&k);
+}
+
+START_TEST(test_kind_slots_distinct)
+{
+    check_kind_slots(&stratd__msg__descriptor);
+}
+END_TEST
+
+START_TEST(test_kind_slots_seventeen_kinds)
+{
+    /* stratd.proto with a 17th message kind: kinds 1 and 17 must not
+     * share a counter (a modulo-16 table would alias them) */
+    static ProtobufCFieldDescriptor fields[17];
+    static char names[17][8];
+    ProtobufCMessageDescriptor d = stratd__msg__descriptor;
+
+    for (unsigned i = 0; i < 17; i++) {
+        snprintf(names[i], sizeof names[i], "k%u", i + 1);
+        fields[i].name = names[i];
+        fields[i].id = i + 1;
+    }
+    d.n_fields = 17;
+    d.fields = fields;
+    check_kind_slots(&d);
+}
+END_TEST
+
+START_TEST(test_kind_counters)
+{
+    /* counted by kind when journaled and when handled live */
+    struct tu_rig r;
+    actor_ref to = B;
+    size_t poke, start;
+
+    tu_rig_open(&r, actors_yaml);
+    poke = runtime_kind_slot(&r.rt.kinds, STRATD__MSG__KIND_POKE);
+    start = runtime_kind_slot(&r.rt.kinds, STRATD__MSG__KIND_START);
+    live_and_started(&r);
+    ck_assert_uint_eq(r.rt.kinds.journaled[start], 1);
+    ck_assert_uint_eq(r.rt.kinds.handled[start], 4);
+    tu_send_poke(act(&r, A), &to, 1, 1);
+    ck_assert_uint_eq(r.rt.kinds.journaled[poke], 1);
+    ck_assert_uint_eq(r.rt.kinds.handled[poke], 0);
+    runtime_round(&r.rt);
+    ck_assert_uint_eq(r.rt.kinds.handled[poke], 1);
+    ck_assert_uint_eq(r.rt.kinds.journaled[start], 1);
+    /* the metrics: one line per kind, in the descriptor's order */
+    {
+        char *text = metrics_render(&r.rt), *p;
+        const ProtobufCMessageDescriptor *d = &stratd__msg__descriptor;
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_handled_total{kind=\"start\"} 4\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_handled_total{kind=\"poke\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_journaled_total{kind=\"start\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_journaled_total{kind=\"poke\"} 1\n"));
+        ck_assert_ptr_nonnull(strstr(text, "\nstratd_messages_handled_total{kind=\"tick\"} 0\n"));
+        p = text;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+            char line[128];
+            snprintf(line, sizeof line, "stratd_messages_journaled_total{kind=\"%s\"} ",
+                     d->fields[i].name);
+            p = strstr(p, line);
+            ck_assert_msg(p != NULL, "no (or out of order) %s", line);
+        }
+        free(text);
+    }
+    tu_rig_close(&r);
+}
+END_TEST
+
 START_TEST(test_identity)
 {
     struct tu_rig r;
@@ -903,6 +1059,7 @@ int main(void)
     tc = tu_tcase(s, "mailbox");
     tcase_add_test(tc, test_mailbox_fifo_wraparound);
     tcase_add_test(tc, test_release_frees_queued_mail);
+    tcase_add_test(tc, test_entry_new_refs);
 
     tc = tu_tcase(s, "scheduler");
     tcase_add_test(tc, test_fairness_big_first);
@@ -925,6 +1082,12 @@ int main(void)
     tcase_add_test(tc, test_loop_and_stop);
     tcase_add_test(tc, test_digest);
     tcase_add_test(tc, test_identity);
+    tcase_add_test(tc, test_histogram_buckets);
+
+    tc = tu_tcase(s, "kind_counters");
+    tcase_add_test(tc, test_kind_slots_distinct);
+    tcase_add_test(tc, test_kind_slots_seventeen_kinds);
+    tcase_add_test(tc, test_kind_counters);
 
     /* Fixed core bugs, kept as regressions. */
     tc = tu_tcase(s, "regressions");
