@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include <stratd/accounting.h>
-#include <stratd/json.h>
+#include <stratd/stats.h>
 
 #define PAIRS_MAX_WINDOW 1024
 
@@ -172,21 +172,21 @@ static void pairs_on_message(struct actor *a, void *state, const struct msg *m)
     }
 }
 
-static void pairs_stats(const void *state, struct json *out)
+static void pairs_stats(const void *state, struct stats *out)
 {
     const struct pairs_state *s = state;
 
     acct_stats(&s->ac, NULL, out);
-    json_kv_double(out, "spread", s->spread / 1e8);
+    stats_double(out, "spread", s->spread / 1e8);
     if (s->has_z) {
-        json_kv_double(out, "mean", s->mean / 1e8);
-        json_kv_double(out, "sd", s->sd / 1e8);
-        json_kv_double(out, "z", s->z);
+        stats_double(out, "mean", s->mean / 1e8);
+        stats_double(out, "sd", s->sd / 1e8);
+        stats_double(out, "z", s->z);
     }
-    json_kv_int(out, "signal", s->signal);
-    json_kv_uint(out, "observations", s->n);
-    json_kv_uint(out, "entries", s->entries);
-    json_kv_uint(out, "exits", s->exits);
+    stats_int(out, "signal", s->signal);
+    stats_uint(out, "observations", s->n);
+    stats_uint(out, "entries", s->entries);
+    stats_uint(out, "exits", s->exits);
 }
 
 static const char *pairs_check(const void *params, const char **key)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include <stratd/accounting.h>
-#include <stratd/json.h>
+#include <stratd/stats.h>
 
 #define SMA_MAX_WINDOW 1024
 
@@ -105,17 +105,17 @@ static void sma_on_message(struct actor *a, void *state, const struct msg *m)
         on_event(a, s, p, m->body->order_event);
 }
 
-static void sma_stats(const void *state, struct json *out)
+static void sma_stats(const void *state, struct stats *out)
 {
     const struct sma_state *s = state;
 
     acct_stats(&s->ac, s->ac.n_pos ? s->ac.pos[0].symbol : NULL, out);
-    json_kv_int(out, "signal", s->signal);
+    stats_int(out, "signal", s->signal);
     if (s->n >= (uint64_t)s->slow) {
-        json_kv_double(out, "fast_ma", (double)s->sum_fast / (double)s->fast / 1e8);
-        json_kv_double(out, "slow_ma", (double)s->sum_slow / (double)s->slow / 1e8);
+        stats_double(out, "fast_ma", (double)s->sum_fast / (double)s->fast / 1e8);
+        stats_double(out, "slow_ma", (double)s->sum_slow / (double)s->slow / 1e8);
     }
-    json_kv_uint(out, "ticks", s->n);
+    stats_uint(out, "ticks", s->n);
 }
 
 static const char *sma_check(const void *params, const char **key)

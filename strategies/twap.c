@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include <stratd/accounting.h>
-#include <stratd/json.h>
+#include <stratd/stats.h>
 
 #define TWAP_MAX_REJECTS 5
 
@@ -200,20 +200,20 @@ static void twap_on_message(struct actor *a, void *state, const struct msg *m)
     }
 }
 
-static void twap_stats(const void *state, struct json *out)
+static void twap_stats(const void *state, struct stats *out)
 {
     static const char *const phases[] = {"working", "done", "stopped"};
     const struct twap_state *s = state;
 
     acct_stats(&s->ac, s->symbol, out);
-    json_kv_str(out, "side", s->side == STRATD__SIDE__BUY ? "buy" : "sell");
-    json_kv_int(out, "qty", s->qty);
-    json_kv_int(out, "sent", s->sent);
-    json_kv_int(out, "filled", s->filled);
-    json_kv_int(out, "remaining", s->qty - s->filled);
-    json_kv_int(out, "children", s->children);
-    json_kv_int(out, "slices_left", s->slices_left);
-    json_kv_str(out, "state", phases[s->phase]);
+    stats_text(out, "side", s->side == STRATD__SIDE__BUY ? "buy" : "sell");
+    stats_int(out, "qty", s->qty);
+    stats_int(out, "sent", s->sent);
+    stats_int(out, "filled", s->filled);
+    stats_int(out, "remaining", s->qty - s->filled);
+    stats_int(out, "children", s->children);
+    stats_int(out, "slices_left", s->slices_left);
+    stats_text(out, "state", phases[s->phase]);
 }
 
 static const char *twap_check(const void *params, const char **key)
