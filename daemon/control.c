@@ -13,7 +13,8 @@
 #include "log.h"
 #include "proc.h"
 #include "runtime.h"
-#include "trading.h"
+#include "stats.h"
+#include "strbuf.h"
 #include "uuid.h"
 
 #define MAX_REQUEST 1024
@@ -78,7 +79,8 @@ char *control_status_json(struct runtime *rt, double uptime_s)
     return json_take(&j);
 }
 
-static void actor_json(struct json *j, struct actor *a)
+/* st: a sink to reuse. */
+static void actor_json(struct json *j, struct actor *a, struct stats *st)
 {
     char uuid[37];
 
@@ -96,9 +98,8 @@ static void actor_json(struct json *j, struct actor *a)
     json_kv_hex64(j, "digest", runtime_digest(a));
     json_key(j, "stats");
     json_obj_begin(j);
-    trading_stats(a, j);
-    if (a->kind->stats)
-        a->kind->stats(a->state, j);
+    stats_collect(st, a->kind, a->state, a->account);
+    stats_render_json(st, j);
     json_obj_end(j);
     json_obj_end(j);
 }
@@ -106,12 +107,13 @@ static void actor_json(struct json *j, struct actor *a)
 char *control_actors_json(struct runtime *rt, const char *only_id)
 {
     struct json j;
+    struct stats st = STATS_INIT;
 
     json_init(&j);
     if (only_id) {
         struct actor *a = runtime_by_id(rt, only_id);
         if (a) {
-            actor_json(&j, a);
+            actor_json(&j, a, &st);
         } else {
             json_obj_begin(&j);
             json_key(&j, "error");
@@ -120,12 +122,14 @@ char *control_actors_json(struct runtime *rt, const char *only_id)
             json_str(&j, msg);
             json_obj_end(&j);
         }
+        stats_release(&st);
         return json_take(&j);
     }
     json_arr_begin(&j);
     for (size_t i = 0; i < rt->n_actors; i++)
-        actor_json(&j, &rt->actors[i]);
+        actor_json(&j, &rt->actors[i], &st);
     json_arr_end(&j);
+    stats_release(&st);
     return json_take(&j);
 }
 
@@ -185,7 +189,9 @@ static char *status_text(struct runtime *rt, double uptime_s)
 /* Human form of "actors": a table; stats as compact JSON. */
 static char *actors_text(struct runtime *rt)
 {
-    struct json j, st;
+    struct json j;
+    struct stats st = STATS_INIT;
+    struct strbuf text = STRBUF_INIT;
     char line[1024];
 
     json_init(&j);
@@ -194,18 +200,17 @@ static char *actors_text(struct runtime *rt)
     json_raw(&j, line);
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
-        json_init(&st);
-        json_obj_begin(&st);
-        trading_stats(a, &st);
-        if (a->kind->stats)
-            a->kind->stats(a->state, &st);
-        json_obj_end(&st);
-        snprintf(line, sizeof line, "\n%-20s %-15s %10llu %7zu %016llx %s", a->topo->id,
+        stats_collect(&st, a->kind, a->state, a->account);
+        strbuf_reset(&text);
+        stats_render_text(&st, &text);
+        snprintf(line, sizeof line, "\n%-20s %-15s %10llu %7zu %016llx ", a->topo->id,
                  a->kind->name, (unsigned long long)a->handled, a->mbox.len,
-                 (unsigned long long)runtime_digest(a), st.buf);
-        json_release(&st);
+                 (unsigned long long)runtime_digest(a));
         json_raw(&j, line);
+        json_raw(&j, strbuf_str(&text));
     }
+    stats_release(&st);
+    strbuf_release(&text);
     return json_take(&j);
 }
 
@@ -213,18 +218,17 @@ static char *actors_text(struct runtime *rt)
 static char *actor_text(struct runtime *rt, const char *id)
 {
     struct actor *a = runtime_by_id(rt, id);
-    struct json j, st;
+    struct json j;
+    struct stats st = STATS_INIT;
+    struct strbuf text = STRBUF_INIT;
     char line[1024], uuid[37];
 
     if (!a)
         return NULL;
     uuid_format(uuid, a->uuid);
-    json_init(&st);
-    json_obj_begin(&st);
-    trading_stats(a, &st);
-    if (a->kind->stats)
-        a->kind->stats(a->state, &st);
-    json_obj_end(&st);
+    stats_collect(&st, a->kind, a->state, a->account);
+    stats_render_text(&st, &text);
+    stats_release(&st);
     json_init(&j);
     snprintf(line, sizeof line,
              "id:        %s\nkind:      %s (%s)\nuuid:      %s\nnumber:    %u\n"
@@ -234,8 +238,8 @@ static char *actor_text(struct runtime *rt, const char *id)
              a->number, (unsigned long long)a->handled, (unsigned long long)a->watermark,
              a->mbox.len, (unsigned long long)runtime_digest(a));
     json_raw(&j, line);
-    json_raw(&j, st.buf);
-    json_release(&st);
+    json_raw(&j, strbuf_str(&text));
+    strbuf_release(&text);
     return json_take(&j);
 }
 

@@ -8,11 +8,11 @@
 
 #include "histogram.h"
 #include "json.h"
-#include "log.h"
 #include "metrics.h"
 #include "proc.h"
 #include "runtime.h"
-#include "trading.h"
+#include "stats.h"
+#include "strbuf.h"
 
 #define MAX_HEAD 8192
 #define HEAD_TIMEOUT_MS 5000
@@ -70,109 +70,23 @@ static double rss_bytes(void)
     return kb < 0 ? 0 : (double)kb * 1024;
 }
 
-/* Scan one JSON value of the stats writer's output at *p: numbers and
- * booleans become samples named prefix; objects recurse one level
- * (prefix.key); strings and arrays are skipped. Returns 0, or -1 when the
- * text is not what json.c writes. */
-static int stat_value(struct json *b, const char *actor, const char *kind,
-                      const char *prefix, const char **p, int depth)
-{
-    const char *s = *p;
-
-    if (*s == '{') {
-        s++;
-        while (*s && *s != '}') {
-            char key[128], name[256];
-            size_t n = 0;
-            if (*s == ',')
-                s++;
-            if (*s++ != '"')
-                return -1;
-            while (*s && *s != '"' && n < sizeof key - 1) {
-                if (*s == '\\' && s[1])
-                    s++;
-                key[n++] = *s++;
-            }
-            key[n] = '\0';
-            if (*s++ != '"' || *s++ != ':')
-                return -1;
-            snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", key);
-            if (depth < 2) {
-                if (stat_value(b, actor, kind, name, &s, depth + 1) != 0)
-                    return -1;
-            } else if (stat_value(b, actor, kind, "", &s, depth + 1) != 0) {
-                return -1;
-            }
-        }
-        if (*s != '}')
-            return -1;
-        *p = s + 1;
-        return 0;
-    }
-    if (*s == '"' || *s == '[') {   /* skip a string or an array */
-        int level = 0;
-        bool str = false;
-        do {
-            if (str) {
-                if (*s == '\\' && s[1])
-                    s++;
-                else if (*s == '"')
-                    str = false;
-            } else if (*s == '"') {
-                str = true;
-            } else if (*s == '[' || *s == '{') {
-                level++;
-            } else if (*s == ']' || *s == '}') {
-                level--;
-            }
-            s++;
-        } while (*s && (str || level > 0));
-        *p = s;
-        return 0;
-    }
-    char *end;
-    double v;
-    if (strncmp(s, "true", 4) == 0 || strncmp(s, "false", 5) == 0) {
-        v = *s == 't';
-        end = (char *)s + (*s == 't' ? 4 : 5);
-    } else if (strncmp(s, "null", 4) == 0) {
-        *p = s + 4;
-        return 0;
-    } else {
-        v = strtod(s, &end);
-        if (end == s)
-            return -1;
-    }
-    if (*prefix)
-        printf_(b, "stratd_actor_stat{actor=\"%s\",kind=\"%s\",stat=\"%s\"} %.17g\n",
-                actor, kind, prefix, v);
-    *p = end;
-    return 0;
-}
-
 /* Every actor's numeric stats (orders sent/acked/rejected, feed gaps and
  * reconnects, positions, PnL, ...) as one labelled gauge family. */
 static void actor_stats(struct json *b, struct runtime *rt)
 {
+    struct stats st = STATS_INIT;
+    struct strbuf lines = STRBUF_INIT;
+
     printf_(b, "# HELP stratd_actor_stat The numeric figures each actor reports in "
                "stratctl actors (gauges).\n# TYPE stratd_actor_stat gauge\n");
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
-        struct json st;
-        const char *p;
-        if (!a->kind->stats && !a->account)
-            continue;
-        json_init(&st);
-        json_obj_begin(&st);
-        trading_stats(a, &st);
-        if (a->kind->stats)
-            a->kind->stats(a->state, &st);
-        json_obj_end(&st);
-        p = st.buf;
-        if (stat_value(b, a->topo->id, a->kind->name, "", &p, 1) != 0)
-            log_debug("metrics: stats of %s not understood", a->topo->id);
-        json_release(&st);
+        stats_collect(&st, a->kind, a->state, a->account);
+        stats_render_prometheus(&st, a->topo->id, a->kind->name, &lines);
     }
+    json_raw(b, strbuf_str(&lines));
+    stats_release(&st);
+    strbuf_release(&lines);
 }
 
 char *metrics_render(struct runtime *rt)

@@ -11,8 +11,6 @@
 
 #include "actor.h"
 
-struct json;
-
 /* True for a kind with typed callbacks: the runtime keeps its account. */
 bool trading_kind(const struct actor_kind *k);
 /* Bytes the account takes before the kind's state (0: not trading). A
@@ -23,11 +21,6 @@ size_t trading_account_size(const struct actor_kind *k);
  * with their own digest function; a flat state is hashed with its account
  * as one block (runtime_digest), as a state embedding it first would be. */
 uint64_t trading_digest(const struct actor *a, uint64_t h);
-
-/* The account's stats (before the kind's own): position (a number for one
- * symbol, an object by symbol for several), realized_pnl, unrealized_pnl,
- * open_orders, orders, fills, rejects. Nothing when not trading. */
-void trading_stats(const struct actor *a, struct json *out);
 
 /* runtime_init, before kind->init: a position row per symbol param. */
 void trading_init(struct actor *a);

@@ -24,8 +24,8 @@
 
 #include "conn.h"
 #include "hash.h"
-#include "json.h"
 #include "service.h"
+#include "stats.h"
 #include "subs.h"
 
 struct feed_params {
@@ -98,21 +98,20 @@ static uint64_t feed_digest(const void *state, uint64_t h)
     return subs_digest(s->subs, s->p->symbols.n, s->self, h);
 }
 
-static void feed_stats(const void *state, struct json *out)
+static void feed_stats(const void *state, struct stats *out)
 {
     const struct feed_state *s = state;
 
-    json_kv_uint(out, "ticks", s->ticks);
-    json_kv_uint(out, "subscribers", subs_total(s->subs, s->p->symbols.n));
-    json_kv_str(out, "connection", s->live ? conn_state_name(&s->conn) : "idle");
-    json_kv_uint(out, "reconnects", s->conn.reconnects);
-    json_kv_uint(out, "gaps", s->gaps);
-    json_kv_uint(out, "dups_dropped", s->dups_dropped);
-    json_key(out, "last_seq");
-    json_obj_begin(out);
+    stats_uint(out, "ticks", s->ticks);
+    stats_uint(out, "subscribers", subs_total(s->subs, s->p->symbols.n));
+    stats_text(out, "connection", s->live ? conn_state_name(&s->conn) : "idle");
+    stats_uint(out, "reconnects", s->conn.reconnects);
+    stats_uint(out, "gaps", s->gaps);
+    stats_uint(out, "dups_dropped", s->dups_dropped);
+    stats_group_begin(out, "last_seq");
     for (size_t i = 0; i < s->p->symbols.n; i++)
-        json_kv_uint(out, s->p->symbols.v[i], s->sym[i].last_seq);
-    json_obj_end(out);
+        stats_uint(out, s->p->symbols.v[i], s->sym[i].last_seq);
+    stats_group_end(out);
 }
 
 static void feed_release(void *state)

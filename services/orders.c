@@ -38,9 +38,9 @@
 
 #include "conn.h"
 #include "hash.h"
-#include "json.h"
 #include "orders.h"
 #include "service.h"
+#include "stats.h"
 
 #define SYMBOL_MAX 32
 
@@ -370,26 +370,25 @@ static uint64_t orders_digest(const void *state, uint64_t h)
     return h;
 }
 
-static void orders_stats(const void *state, struct json *out)
+static void orders_stats(const void *state, struct stats *out)
 {
     const struct orders_state *s = state;
 
-    json_kv_str(out, "account", s->p->account);
-    json_kv_str(out, "connection", s->live ? (s->logged_on ? "logged on" :
+    stats_text(out, "account", s->p->account);
+    stats_text(out, "connection", s->live ? (s->logged_on ? "logged on" :
                 conn_state_name(&s->conn)) : "idle");
-    json_kv_uint(out, "open_orders", s->n_orders);
-    json_kv_uint(out, "accepted", s->accepted);
-    json_kv_uint(out, "rejected", s->rejected);
-    json_kv_uint(out, "filled_qty", s->filled_qty);
-    json_kv_uint(out, "last_seq", s->last_seq);
-    json_kv_uint(out, "sent", s->sent);
-    json_kv_uint(out, "resent", s->resent);
-    json_kv_uint(out, "session_resets", s->resets);
-    json_key(out, "positions");
-    json_obj_begin(out);
+    stats_uint(out, "open_orders", s->n_orders);
+    stats_uint(out, "accepted", s->accepted);
+    stats_uint(out, "rejected", s->rejected);
+    stats_uint(out, "filled_qty", s->filled_qty);
+    stats_uint(out, "last_seq", s->last_seq);
+    stats_uint(out, "sent", s->sent);
+    stats_uint(out, "resent", s->resent);
+    stats_uint(out, "session_resets", s->resets);
+    stats_group_begin(out, "positions");
     for (size_t i = 0; i < s->n_pos; i++)
-        json_kv_int(out, s->pos[i].symbol, s->pos[i].qty);
-    json_obj_end(out);
+        stats_int(out, s->pos[i].symbol, s->pos[i].qty);
+    stats_group_end(out);
 }
 
 static void orders_release(void *state)

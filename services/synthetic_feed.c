@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include "hash.h"
-#include "json.h"
 #include "rng.h"
 #include "service.h"
+#include "stats.h"
 #include "subs.h"
 
 #define BATCH 256
@@ -173,13 +173,13 @@ static uint64_t synfeed_digest(const void *state, uint64_t h)
     return subs_digest(s->subs, s->p->symbols.n, s->self, h);
 }
 
-static void synfeed_stats(const void *state, struct json *out)
+static void synfeed_stats(const void *state, struct stats *out)
 {
     const struct synfeed_state *s = state;
 
-    json_kv_uint(out, "published", s->published);
-    json_kv_uint(out, "subscribers", subs_total(s->subs, s->p->symbols.n));
-    json_kv_bool(out, "done", s->done);
+    stats_uint(out, "published", s->published);
+    stats_uint(out, "subscribers", subs_total(s->subs, s->p->symbols.n));
+    stats_bool(out, "done", s->done);
 }
 
 static void synfeed_release(void *state)

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "hash.h"
-#include "json.h"
 #include "service.h"
+#include "stats.h"
 
 struct timer_item {
     actor_ref owner;
@@ -151,12 +151,12 @@ static uint64_t timer_digest(const void *state, uint64_t h)
     return h;
 }
 
-static void timer_stats(const void *state, struct json *out)
+static void timer_stats(const void *state, struct stats *out)
 {
     const struct timer_state *s = state;
-    json_kv_uint(out, "pending", s->n);
-    json_kv_uint(out, "requested", s->requested);
-    json_kv_uint(out, "fired", s->fired);
+    stats_uint(out, "pending", s->n);
+    stats_uint(out, "requested", s->requested);
+    stats_uint(out, "fired", s->fired);
 }
 
 static void timer_go_live(struct actor *a, void *state, uv_loop_t *loop)

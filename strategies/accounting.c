@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include <stratd/accounting.h>
-#include <stratd/json.h>
+#include <stratd/stats.h>
 
 static struct acct_position *pos_of(struct accounting *ac, const char *symbol)
 {
@@ -177,21 +177,20 @@ int64_t acct_unrealized(const struct accounting *ac)
     return u;
 }
 
-void acct_stats(const struct accounting *ac, const char *symbol, struct json *out)
+void acct_stats(const struct accounting *ac, const char *symbol, struct stats *out)
 {
     if (symbol) {
-        json_kv_int(out, "position", acct_position(ac, symbol));
+        stats_int(out, "position", acct_position(ac, symbol));
     } else {
-        json_key(out, "position");
-        json_obj_begin(out);
+        stats_group_begin(out, "position");
         for (uint32_t i = 0; i < ac->n_pos; i++)
-            json_kv_int(out, ac->pos[i].symbol, ac->pos[i].qty);
-        json_obj_end(out);
+            stats_int(out, ac->pos[i].symbol, ac->pos[i].qty);
+        stats_group_end(out);
     }
-    json_kv_double(out, "realized_pnl", (double)acct_realized(ac) / 1e8);
-    json_kv_double(out, "unrealized_pnl", (double)acct_unrealized(ac) / 1e8);
-    json_kv_uint(out, "open_orders", ac->n_open);
-    json_kv_uint(out, "orders", ac->orders);
-    json_kv_uint(out, "fills", ac->fills);
-    json_kv_uint(out, "rejects", ac->rejects);
+    stats_double(out, "realized_pnl", (double)acct_realized(ac) / 1e8);
+    stats_double(out, "unrealized_pnl", (double)acct_unrealized(ac) / 1e8);
+    stats_uint(out, "open_orders", ac->n_open);
+    stats_uint(out, "orders", ac->orders);
+    stats_uint(out, "fills", ac->fills);
+    stats_uint(out, "rejects", ac->rejects);
 }

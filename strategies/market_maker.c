@@ -34,7 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <stratd/json.h>
+#include <stratd/stats.h>
 #include <stratd/strategy.h>
 
 #define MM_HEARTBEAT 1   /* timer token of the staleness check */
@@ -230,19 +230,19 @@ static void mm_on_timer(struct actor *a, void *state, uint64_t token)
     strategy_timer_at(a, actor_now(a) + heartbeat_ns(p), MM_HEARTBEAT);
 }
 
-static void mm_stats(const void *state, struct json *out)
+static void mm_stats(const void *state, struct stats *out)
 {
     const struct mm_state *s = state;
 
-    json_kv_double(out, "mid", (double)s->mid / 1e8);
-    json_kv_double(out, "bid_price", (double)s->q[MM_BID].price / 1e8);
-    json_kv_double(out, "ask_price", (double)s->q[MM_ASK].price / 1e8);
-    json_kv_bool(out, "quoting", quoting(s));
-    json_kv_bool(out, "stale", s->stale != 0);
-    json_kv_uint(out, "ticks", s->ticks);
-    json_kv_uint(out, "quotes", s->quotes);
-    json_kv_uint(out, "requotes", s->requotes);
-    json_kv_uint(out, "stale_pulls", s->stale_pulls);
+    stats_double(out, "mid", (double)s->mid / 1e8);
+    stats_double(out, "bid_price", (double)s->q[MM_BID].price / 1e8);
+    stats_double(out, "ask_price", (double)s->q[MM_ASK].price / 1e8);
+    stats_bool(out, "quoting", quoting(s));
+    stats_bool(out, "stale", s->stale != 0);
+    stats_uint(out, "ticks", s->ticks);
+    stats_uint(out, "quotes", s->quotes);
+    stats_uint(out, "requotes", s->requotes);
+    stats_uint(out, "stale_pulls", s->stale_pulls);
 }
 
 static const char *mm_check(const void *params, const char **key)

@@ -30,7 +30,7 @@
 #include <math.h>
 #include <string.h>
 
-#include <stratd/json.h>
+#include <stratd/stats.h>
 #include <stratd/strategy.h>
 
 #define PAIRS_MAX_WINDOW 1024
@@ -126,20 +126,20 @@ static void pairs_on_tick(struct actor *a, void *state, const struct tick *t)
         observe(a, s, p);
 }
 
-static void pairs_stats(const void *state, struct json *out)
+static void pairs_stats(const void *state, struct stats *out)
 {
     const struct pairs_state *s = state;
 
-    json_kv_double(out, "spread", s->spread / 1e8);
+    stats_double(out, "spread", s->spread / 1e8);
     if (s->has_z) {
-        json_kv_double(out, "mean", s->mean / 1e8);
-        json_kv_double(out, "sd", s->sd / 1e8);
-        json_kv_double(out, "z", s->z);
+        stats_double(out, "mean", s->mean / 1e8);
+        stats_double(out, "sd", s->sd / 1e8);
+        stats_double(out, "z", s->z);
     }
-    json_kv_int(out, "signal", s->signal);
-    json_kv_uint(out, "observations", s->n);
-    json_kv_uint(out, "entries", s->entries);
-    json_kv_uint(out, "exits", s->exits);
+    stats_int(out, "signal", s->signal);
+    stats_uint(out, "observations", s->n);
+    stats_uint(out, "entries", s->entries);
+    stats_uint(out, "exits", s->exits);
 }
 
 static const char *pairs_check(const void *params, const char **key)

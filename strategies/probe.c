@@ -9,7 +9,7 @@
 
 #include <stratd/actor.h>
 #include <stratd/hash.h>
-#include <stratd/json.h>
+#include <stratd/stats.h>
 
 struct probe_params {
     actor_ref feed;
@@ -54,14 +54,14 @@ static void probe_on_message(struct actor *a, void *state, const struct msg *m)
     s->hash = hash_u64(hash_u64(s->hash, t->seq), (uint64_t)t->last);
 }
 
-static void probe_stats(const void *state, struct json *out)
+static void probe_stats(const void *state, struct stats *out)
 {
     const struct probe_state *s = state;
-    json_kv_uint(out, "count", s->count);
-    json_kv_uint(out, "last_seq", s->last_seq);
-    json_kv_uint(out, "gaps", s->gaps);
-    json_kv_uint(out, "dups", s->dups);
-    json_kv_hex64(out, "hash", s->hash);
+    stats_uint(out, "count", s->count);
+    stats_uint(out, "last_seq", s->last_seq);
+    stats_uint(out, "gaps", s->gaps);
+    stats_uint(out, "dups", s->dups);
+    stats_hex(out, "hash", s->hash);
 }
 
 #define P(field) offsetof(struct probe_params, field)

@@ -6,7 +6,7 @@
  * Params: feed, orders, symbol, fast (< slow), slow (<= SMA_MAX_WINDOW), qty.
  * Stats: the account's, signal (-1, 0, 1), fast_ma, slow_ma, ticks.
  */
-#include <stratd/json.h>
+#include <stratd/stats.h>
 #include <stratd/strategy.h>
 
 #define SMA_MAX_WINDOW 1024
@@ -57,16 +57,16 @@ static void sma_init(struct actor *a, void *state, const void *params)
     s->slow = p->slow;
 }
 
-static void sma_stats(const void *state, struct json *out)
+static void sma_stats(const void *state, struct stats *out)
 {
     const struct sma_state *s = state;
 
-    json_kv_int(out, "signal", s->signal);
+    stats_int(out, "signal", s->signal);
     if (s->n >= (uint64_t)s->slow) {
-        json_kv_double(out, "fast_ma", (double)s->sum_fast / (double)s->fast / 1e8);
-        json_kv_double(out, "slow_ma", (double)s->sum_slow / (double)s->slow / 1e8);
+        stats_double(out, "fast_ma", (double)s->sum_fast / (double)s->fast / 1e8);
+        stats_double(out, "slow_ma", (double)s->sum_slow / (double)s->slow / 1e8);
     }
-    json_kv_uint(out, "ticks", s->n);
+    stats_uint(out, "ticks", s->n);
 }
 
 static const char *sma_check(const void *params, const char **key)

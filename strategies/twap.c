@@ -34,7 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <stratd/json.h>
+#include <stratd/stats.h>
 #include <stratd/strategy.h>
 
 #define TWAP_MAX_REJECTS 5
@@ -179,19 +179,19 @@ static void twap_on_order_event(struct actor *a, void *state, const Stratd__Orde
         child_done(a, s, actor_params(a));
 }
 
-static void twap_stats(const void *state, struct json *out)
+static void twap_stats(const void *state, struct stats *out)
 {
     static const char *const phases[] = {"working", "done", "stopped"};
     const struct twap_state *s = state;
 
-    json_kv_str(out, "side", s->side == STRATD__SIDE__BUY ? "buy" : "sell");
-    json_kv_int(out, "qty", s->qty);
-    json_kv_int(out, "sent", s->sent);
-    json_kv_int(out, "filled", s->filled);
-    json_kv_int(out, "remaining", s->qty - s->filled);
-    json_kv_int(out, "children", s->children);
-    json_kv_int(out, "slices_left", s->slices_left);
-    json_kv_str(out, "state", phases[s->phase]);
+    stats_text(out, "side", s->side == STRATD__SIDE__BUY ? "buy" : "sell");
+    stats_int(out, "qty", s->qty);
+    stats_int(out, "sent", s->sent);
+    stats_int(out, "filled", s->filled);
+    stats_int(out, "remaining", s->qty - s->filled);
+    stats_int(out, "children", s->children);
+    stats_int(out, "slices_left", s->slices_left);
+    stats_text(out, "state", phases[s->phase]);
 }
 
 static const char *twap_check(const void *params, const char **key)

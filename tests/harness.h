@@ -68,12 +68,10 @@
 #include "actor.h"
 #include "hash.h"
 #include "journal.h"
-#include "json.h"
 #include "log.h"
 #include "meta.h"
 #include "rebuild.h"
 #include "runtime.h"
-#include "trading.h"
 #include "service.h"
 #include "topology.h"
 
@@ -239,10 +237,10 @@ static inline uint64_t h_fake_digest(const void *state, uint64_t h)
     return h;
 }
 
-static inline void h_fake_stats(const void *state, struct json *out)
+static inline void h_fake_stats(const void *state, struct stats *out)
 {
     const struct h_fake *f = state;
-    json_kv_uint(out, "received", f->n);
+    stats_uint(out, "received", f->n);
 }
 
 static inline void h_fake_release(void *state)
@@ -781,19 +779,15 @@ static inline bool h_timer_fire_next(struct harness *h)
  * compact JSON. Valid until the next call or h_stop. */
 static inline const char *h_stats_json_of(struct harness *h, struct actor *a)
 {
-    struct json j;
+    struct stats st = STATS_INIT;
 
     if (!a)
         a = h->strat;
     ck_assert_msg(a != NULL, "the topology has no strategy besides the fakes");
-    json_init(&j);
-    json_obj_begin(&j);
-    trading_stats(a, &j);
-    if (a->kind->stats)
-        a->kind->stats(a->state, &j);
-    json_obj_end(&j);
+    stats_collect(&st, a->kind, a->state, a->account);
     free(h->json);
-    h->json = json_take(&j);
+    h->json = tu_stats_json(&st);
+    stats_release(&st);
     return h->json;
 }
 

@@ -162,7 +162,7 @@ START_TEST(test_stats_json)
 {
     struct harness h;
     struct accounting ac;
-    struct json j;
+    struct stats st = STATS_INIT;
     char *text;
 
     h_start(&h, probe_yaml);
@@ -171,22 +171,18 @@ START_TEST(test_stats_json)
     fill(&ac, "BTCUSD", STRATD__SIDE__SELL, 1, PX(104));
     acct_mark(&ac, "BTCUSD", PX(99));
     acct_send_order(&ac, h.strat, h.orders, "BTCUSD", STRATD__SIDE__SELL, PX(120), 1, false);
-    json_init(&j);
-    json_obj_begin(&j);
-    acct_stats(&ac, "BTCUSD", &j);
-    json_obj_end(&j);
-    text = json_take(&j);
+    acct_stats(&ac, "BTCUSD", &st);
+    text = tu_stats_json(&st);
     ck_assert_str_eq(text, "{\"position\":2,\"realized_pnl\":4,\"unrealized_pnl\":-2,"
                            "\"open_orders\":1,\"orders\":1,\"fills\":2,\"rejects\":0}");
     free(text);
-    json_init(&j);
-    json_obj_begin(&j);
-    acct_stats(&ac, NULL, &j);
-    json_obj_end(&j);
-    text = json_take(&j);
+    stats_reset(&st);
+    acct_stats(&ac, NULL, &st);
+    text = tu_stats_json(&st);
     ck_assert_str_eq(text, "{\"position\":{\"BTCUSD\":2},\"realized_pnl\":4,\"unrealized_pnl\":-2,"
                            "\"open_orders\":1,\"orders\":1,\"fills\":2,\"rejects\":0}");
     free(text);
+    stats_release(&st);
     h_stop(&h);
 }
 END_TEST

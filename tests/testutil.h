@@ -23,10 +23,15 @@
 
 #include "actor.h"
 #include "journal.h"
+#include "json.h"
 #include "meta.h"
 #include "runtime.h"
 #include "service.h"
 #include "topology.h"
+
+/* The daemon's stats sink; a plain "stats.h" here would find the strategy
+ * API's include/stratd/stats.h first. */
+#include "../daemon/stats.h"
 
 /* ---- temp directories ---------------------------------------------------- */
 
@@ -383,6 +388,23 @@ static inline size_t tu_count_entries(struct journal *j, uint64_t from)
     journal_iter_free(it);
     return n;
 }
+
+/* ---- stats -------------------------------------------------------------- */
+
+/* The figures in st as one compact JSON object, as `stratctl actors --json`
+ * shows them under "stats" (the JSON renderer's output). Caller frees. */
+static inline char *tu_stats_json(const struct stats *st)
+{
+    struct json j;
+
+    json_init(&j);
+    json_obj_begin(&j);
+    stats_render_json(st, &j);
+    json_obj_end(&j);
+    return json_take(&j);
+}
+
+/* ---- Check ----------------------------------------------------------------- */
 
 /* A Check suite with one test case, the common settings applied. */
 static inline TCase *tu_tcase(Suite *s, const char *name)

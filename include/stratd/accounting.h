@@ -68,6 +68,6 @@ int64_t acct_unrealized(const struct accounting *ac);
 
 /* position (of `symbol`, or of all when NULL), realized_pnl,
  * unrealized_pnl (currency units), open_orders, orders, fills, rejects. */
-void acct_stats(const struct accounting *ac, const char *symbol, struct json *out);
+void acct_stats(const struct accounting *ac, const char *symbol, struct stats *out);
 
 #endif

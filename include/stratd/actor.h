@@ -22,7 +22,7 @@
 
 struct actor;
 struct fill;
-struct json;
+struct stats;
 struct tick;
 struct service_ops;
 
@@ -96,8 +96,9 @@ struct actor_kind {
      * which is right for flat states with no pointers. The runtime adds
      * the rng state itself. */
     uint64_t (*digest)(const void *state, uint64_t h);
-    /* Write the kind's own key figures as JSON members (json_key_* calls). */
-    void (*stats)(const void *state, struct json *out);
+    /* Report the kind's own key figures (stats.h: stats_int, stats_text,
+     * ...), shown by stratctl actors and exported as metrics. NULL: none. */
+    void (*stats)(const void *state, struct stats *out);
     void (*release)(void *state);      /* free what init allocated */
 
     const struct service_ops *service; /* services only: see service.h */

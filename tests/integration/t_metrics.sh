@@ -50,4 +50,35 @@ check "partial requests time out with 408" grep -q "slow one: HTTP/1.1 408" "$T/
 check "daemon still live" [ "$(status_field "$T/run.sock" .phase)" = live ]
 stop_stratd $PID
 check "clean stop" [ "$RC" = 0 ]
+
+# The figures of an orders service and a trading strategy: numbers, bools
+# and groups ("positions.SYMBOL") are gauges, texts never are.
+start_exsim ex --seed 5 --symbols BTCUSD --ticks 4000 --rate 2000
+mport=$(free_port)
+cat >"$T/trade.yaml" <<Y
+journal: { path: $T/trade.journal, fsync: interval }
+control: { socket: $T/trade.sock }
+metrics: { listen: 127.0.0.1:$mport }
+services:
+  - { id: clock, kind: timer }
+  - { id: md, kind: feed, params: { connect: 127.0.0.1:$MD_PORT, symbols: [BTCUSD] } }
+  - { id: oms, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: acct-1, max_position: 10 } }
+strategies:
+  - { id: sma, kind: sma_cross, params: { orders: oms, symbol: BTCUSD, fast: 5, slow: 20, qty: 2 } }
+Y
+start_stratd trade "$T/trade.yaml"
+check "trading daemon live" wait_live "$T/trade.sock" $PID
+filled() { [ "$(stat_of "$T/trade.sock" sma fills 2>/dev/null)" -gt 0 ] 2>/dev/null; }
+check "the strategy gets fills" wait_until 30 filled
+m3=$(curl -sf "http://127.0.0.1:$mport/metrics")
+stat_line() { grep -Eq "^stratd_actor_stat\{actor=\"$1\",kind=\"$2\",stat=\"$3\"\} $4" <<<"$m3"; }
+check "orders service: accepted" stat_line oms orders accepted '[1-9]'
+check "orders service: positions by symbol" stat_line oms orders 'positions\.BTCUSD' '-?[0-9]+$'
+check "strategy: fills" stat_line sma sma_cross fills '[1-9]'
+check "strategy: position" stat_line sma sma_cross position '-?[0-9]+$'
+check "strategy: a double (realized_pnl)" stat_line sma sma_cross realized_pnl '-?[0-9]'
+check "texts are not exported (account, connection)" bash -c "! grep -Eq 'stat=\"(account|connection)\"' <<<'$m3'"
+check "promtool check metrics (trading)" bash -c "promtool check metrics <<<'$m3'"
+stop_stratd $PID
+check "clean stop (trading)" [ "$RC" = 0 ]
 finish

@@ -32,8 +32,8 @@
 #include "hash.h"
 #include "journal.h"
 #include "orders.h"
-#include "json.h"
 #include "service.h"
+#include "stats.h"
 #include "stratd.h"
 
 /* --- drifter --------------------------------------------------------------- */
@@ -68,11 +68,11 @@ static void drifter_on_message(struct actor *a, void *state, const struct msg *m
         s->acc = hash_bytes(s->acc, env, strlen(env));
 }
 
-static void drifter_stats(const void *state, struct json *out)
+static void drifter_stats(const void *state, struct stats *out)
 {
     const struct drifter_state *s = state;
-    json_kv_uint(out, "ticks", s->ticks);
-    json_kv_hex64(out, "acc", s->acc);
+    stats_uint(out, "ticks", s->ticks);
+    stats_hex(out, "acc", s->acc);
 }
 
 static const struct param_def drifter_params[] = {
@@ -167,12 +167,12 @@ static void sink_on_message(struct actor *a, void *state, const struct msg *m)
     s->sum += m->body->poke->value;
 }
 
-static void poke_stats(const void *state, struct json *out)
+static void poke_stats(const void *state, struct stats *out)
 {
     const struct poke_state *s = state;
-    json_kv_uint(out, "pokes", s->pokes);
-    json_kv_uint(out, "sum", s->sum);
-    json_kv_uint(out, "fired", s->fired);
+    stats_uint(out, "pokes", s->pokes);
+    stats_uint(out, "sum", s->sum);
+    stats_uint(out, "fired", s->fired);
 }
 
 static const struct param_def kicker_params[] = {
@@ -277,16 +277,16 @@ static void trader_on_message(struct actor *a, void *state, const struct msg *m)
     }
 }
 
-static void trader_stats(const void *state, struct json *out)
+static void trader_stats(const void *state, struct stats *out)
 {
     const struct trader_state *s = state;
-    json_kv_int(out, "position", s->position);
-    json_kv_uint(out, "ticks", s->ticks);
-    json_kv_uint(out, "orders", s->orders);
-    json_kv_uint(out, "fills", s->fills);
-    json_kv_uint(out, "acks", s->acks);
-    json_kv_uint(out, "rejects", s->rejects);
-    json_kv_uint(out, "cancels", s->cancels);
+    stats_int(out, "position", s->position);
+    stats_uint(out, "ticks", s->ticks);
+    stats_uint(out, "orders", s->orders);
+    stats_uint(out, "fills", s->fills);
+    stats_uint(out, "acks", s->acks);
+    stats_uint(out, "rejects", s->rejects);
+    stats_uint(out, "cancels", s->cancels);
 }
 
 static const struct param_def trader_params[] = {

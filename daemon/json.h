@@ -1,6 +1,7 @@
 /*
- * json.h — a small JSON writer into a growable buffer (control socket
- * replies, stats). Commas are placed automatically; keys are written with
+ * json.h — the daemon's small JSON writer into a growable buffer (control
+ * socket replies, rendered stats, tools' reports). Not strategy API: kinds
+ * report figures through <stratd/stats.h>. Commas are placed automatically; keys are written with
  * json_key() or the json_kv_* shorthands inside objects.
  */
 #ifndef STRATD_JSON_H
