@@ -54,6 +54,18 @@ struct book_order {
     struct book_order *prev, *next;   /* FIFO within its level */
 };
 
+/* A LIMIT order with no owner (a simulated participant's), as book_submit
+ * wants it. */
+static inline struct book_order book_limit(uint64_t id, enum book_side side,
+                                           enum book_tif tif, int64_t price,
+                                           int64_t qty)
+{
+    return (struct book_order){
+        .id = id, .side = side, .type = BOOK_LIMIT, .tif = tif,
+        .price = price, .qty = qty,
+    };
+}
+
 struct book_level {
     int64_t price;
     int64_t qty;                /* sum of leaves */

@@ -368,15 +368,9 @@ static int sim_post(struct exch *x, struct exch_symbol *s, enum book_side side,
                     enum book_tif tif, int64_t price, int64_t qty,
                     struct fill_ctx *fc)
 {
-    struct book_order bo = {0};
+    struct book_order bo = book_limit(++x->next_book_id, side, tif, price, qty);
     struct book_result res;
 
-    bo.id = ++x->next_book_id;
-    bo.side = side;
-    bo.type = BOOK_LIMIT;
-    bo.tif = tif;
-    bo.price = price;
-    bo.qty = qty;
     if (tif == BOOK_GTC &&
         grow((void **)&s->sim_ids, &s->cap_sim, s->n_sim + 1, sizeof *s->sim_ids) < 0)
         return -1;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #include "exch.h"
@@ -112,6 +113,12 @@ void session_close_all(struct exsim *s);
 
 /* report.c: write cfg.report atomically. 0 or -1 (logged once per reason). */
 int report_write(struct exsim *s);
+/* Replace PATH atomically: fill(f, ctx) writes PATH.tmp.PID, which is then
+ * renamed over PATH, so a reader sees the old file or the new one. 0, or
+ * an errno with *call naming the step that failed ("fopen", "write",
+ * "fclose", "rename"); the temp file is then removed. ctx is borrowed. */
+int exsim_replace_file(const char *path, void (*fill)(FILE *f, const void *ctx),
+                       const void *ctx, const char **call);
 
 /* hist.c */
 /* exch_time_ns of tick i (from 0, over all symbols), by s->clock. */

@@ -118,35 +118,19 @@ void latency_json(FILE *f, const struct latency *l)
         fputs(", \"max_us\": null}", f);
 }
 
+static void fill_raw(FILE *f, const void *ctx)
+{
+    const struct latency *l = ctx;
+
+    for (size_t i = 0; i < l->n_raw; i++)
+        fprintf(f, "%" PRIu64 "\n", l->raw[i]);
+}
+
 int latency_write_raw(const struct latency *l, const char *path)
 {
-    char tmp[4096];
-    const char *call = "fopen";
-    FILE *f;
-    int err = 0;
+    const char *call;
+    int err = exsim_replace_file(path, fill_raw, l, &call);
 
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (!f) {
-        err = errno;
-    } else {
-        errno = 0;
-        for (size_t i = 0; i < l->n_raw; i++)
-            fprintf(f, "%" PRIu64 "\n", l->raw[i]);
-        call = "write";
-        if (fflush(f) != 0 || ferror(f))
-            err = errno ? errno : EIO;
-        if (fclose(f) != 0 && !err) {
-            call = "fclose";
-            err = errno;
-        }
-        if (!err && rename(tmp, path) != 0) {
-            call = "rename";
-            err = errno;
-        }
-        if (err)
-            unlink(tmp);
-    }
     if (err) {
         exsim_log("--latency-out %s: %s: %s", path, call, strerror(err));
         return -1;

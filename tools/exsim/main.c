@@ -169,31 +169,104 @@ static int parse_symbols(struct exsim_config *c, char *list)
     return 0;
 }
 
+/* A file name option: not empty. */
+static int parse_file(const char *opt, const char *arg, const char **out)
+{
+    if (!*arg)
+        return bad_arg("%s: empty file name", opt);
+    *out = arg;
+    return 0;
+}
+
+static int parse_rate(const char *arg, double *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtod(arg, &end);
+    if (errno || end == arg || *end || !isfinite(*out) || *out <= 0 || *out > 1e7)
+        return bad_arg("--rate: '%s' is not a number in (0, 1e7]", arg);
+    return 0;
+}
+
+static int parse_bind(const char *arg, const char **out)
+{
+    struct sockaddr_in a4;
+    struct sockaddr_in6 a6;
+
+    if (uv_ip4_addr(arg, 0, &a4) != 0 && uv_ip6_addr(arg, 0, &a6) != 0)
+        return bad_arg("--bind: '%s' is not an IPv4 or IPv6 address", arg);
+    *out = arg;
+    return 0;
+}
+
+static int parse_port(const char *opt, const char *arg, int *port, bool *given)
+{
+    uint64_t v;
+
+    if (parse_u64(opt, arg, 65535, &v) < 0)
+        return -1;
+    *port = (int)v;
+    *given = true;
+    return 0;
+}
+
+enum { O_MD = 256, O_ORDER, O_SEED, O_SYMBOLS, O_TICKS, O_RATE, O_CSV,
+       O_REPORT, O_BIND, O_HB, O_LATENCY, O_STATE, O_HELP };
+
+#define ARG(name, id) { name, required_argument, NULL, id }
+static const struct option opts[] = {
+    ARG("md-port", O_MD), ARG("order-port", O_ORDER), ARG("seed", O_SEED),
+    ARG("symbols", O_SYMBOLS), ARG("ticks", O_TICKS), ARG("rate", O_RATE),
+    ARG("csv", O_CSV), ARG("report", O_REPORT), ARG("bind", O_BIND),
+    ARG("heartbeat-ms", O_HB), ARG("latency-out", O_LATENCY),
+    ARG("state", O_STATE),
+    { "help", no_argument, NULL, O_HELP },
+    { NULL, 0, NULL, 0 },
+};
+#undef ARG
+
+/* One option o with its value arg: 0, 1 for --help, -1 reported. md and
+ * order say whether the ports were given. */
+static int parse_opt(struct exsim_config *c, int o, char *arg,
+                     bool *md, bool *order)
+{
+    uint64_t v;
+
+    switch (o) {
+    case O_MD:      return parse_port("--md-port", arg, &c->md_port, md);
+    case O_ORDER:   return parse_port("--order-port", arg, &c->order_port, order);
+    case O_SEED:    return parse_u64("--seed", arg, UINT64_MAX, &c->seed);
+    case O_SYMBOLS:
+        if (c->symbols)
+            return bad_arg("--symbols given twice");
+        return parse_symbols(c, arg);
+    case O_TICKS:
+        if (parse_u64("--ticks", arg, UINT64_MAX, &c->ticks) < 0)
+            return -1;
+        c->ticks_set = true;
+        return 0;
+    case O_RATE:    return parse_rate(arg, &c->rate);
+    case O_CSV:     c->csv = arg; return 0;
+    case O_REPORT:  return parse_file("--report", arg, &c->report);
+    case O_LATENCY: return parse_file("--latency-out", arg, &c->latency_out);
+    case O_STATE:   return parse_file("--state", arg, &c->state);
+    case O_BIND:    return parse_bind(arg, &c->bind);
+    case O_HB:
+        if (parse_u64("--heartbeat-ms", arg, 3600000, &v) < 0)
+            return -1;
+        c->heartbeat_ms = (int64_t)v;
+        return 0;
+    case O_HELP:    return 1;
+    }
+    return -1;
+}
+
 /* 0, 1 for --help, -1 on a bad argument (already reported). */
 static int parse_args(struct exsim_config *c, int argc, char **argv)
 {
-    enum { O_MD = 256, O_ORDER, O_SEED, O_SYMBOLS, O_TICKS, O_RATE, O_CSV,
-           O_REPORT, O_BIND, O_HB, O_LATENCY, O_STATE, O_HELP };
-    static const struct option opts[] = {
-        { "md-port", required_argument, NULL, O_MD },
-        { "order-port", required_argument, NULL, O_ORDER },
-        { "seed", required_argument, NULL, O_SEED },
-        { "symbols", required_argument, NULL, O_SYMBOLS },
-        { "ticks", required_argument, NULL, O_TICKS },
-        { "rate", required_argument, NULL, O_RATE },
-        { "csv", required_argument, NULL, O_CSV },
-        { "report", required_argument, NULL, O_REPORT },
-        { "bind", required_argument, NULL, O_BIND },
-        { "heartbeat-ms", required_argument, NULL, O_HB },
-        { "latency-out", required_argument, NULL, O_LATENCY },
-        { "state", required_argument, NULL, O_STATE },
-        { "help", no_argument, NULL, O_HELP },
-        { NULL, 0, NULL, 0 },
-    };
     bool md = false, order = false;
-    uint64_t v;
-    char *end;
-    int o;
+    int o, rc;
 
     memset(c, 0, sizeof *c);
     c->bind = "127.0.0.1";
@@ -202,80 +275,18 @@ static int parse_args(struct exsim_config *c, int argc, char **argv)
     c->heartbeat_ms = 500;
     opterr = 0;
     while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (o) {
-        case O_MD:
-        case O_ORDER:
-            if (parse_u64(o == O_MD ? "--md-port" : "--order-port", optarg, 65535, &v) < 0)
-                return -1;
-            *(o == O_MD ? &c->md_port : &c->order_port) = (int)v;
-            *(o == O_MD ? &md : &order) = true;
-            break;
-        case O_SEED:
-            if (parse_u64("--seed", optarg, UINT64_MAX, &c->seed) < 0)
-                return -1;
-            break;
-        case O_SYMBOLS:
-            if (c->symbols)
-                return bad_arg("--symbols given twice");
-            if (parse_symbols(c, optarg) < 0)
-                return -1;
-            break;
-        case O_TICKS:
-            if (parse_u64("--ticks", optarg, UINT64_MAX, &c->ticks) < 0)
-                return -1;
-            c->ticks_set = true;
-            break;
-        case O_RATE:
-            errno = 0;
-            c->rate = strtod(optarg, &end);
-            if (errno || end == optarg || *end || !isfinite(c->rate) ||
-                c->rate <= 0 || c->rate > 1e7)
-                return bad_arg("--rate: '%s' is not a number in (0, 1e7]", optarg);
-            break;
-        case O_CSV:
-            c->csv = optarg;
-            break;
-        case O_REPORT:
-            if (!*optarg)
-                return bad_arg("--report: empty file name");
-            c->report = optarg;
-            break;
-        case O_LATENCY:
-            if (!*optarg)
-                return bad_arg("--latency-out: empty file name");
-            c->latency_out = optarg;
-            break;
-        case O_STATE:
-            if (!*optarg)
-                return bad_arg("--state: empty file name");
-            c->state = optarg;
-            break;
-        case O_BIND: {
-            struct sockaddr_in a4;
-            struct sockaddr_in6 a6;
-            if (uv_ip4_addr(optarg, 0, &a4) != 0 && uv_ip6_addr(optarg, 0, &a6) != 0)
-                return bad_arg("--bind: '%s' is not an IPv4 or IPv6 address", optarg);
-            c->bind = optarg;
-            break;
-        }
-        case O_HB:
-            if (parse_u64("--heartbeat-ms", optarg, 3600000, &v) < 0)
-                return -1;
-            c->heartbeat_ms = (int64_t)v;
-            break;
-        case O_HELP:
-            return 1;
-        case ':':
+        if (o == ':')
             return bad_arg("%s needs a value", argv[optind - 1]);
-        default:
+        if (o < O_MD)
             return bad_arg("unknown option '%s'", argv[optind - 1]);
-        }
+        if ((rc = parse_opt(c, o, optarg, &md, &order)) != 0)
+            return rc;
     }
     if (optind < argc)
         return bad_arg("unexpected argument '%s'", argv[optind]);
     if (!md || !order || !c->symbols)
         return bad_arg("--md-port, --order-port and --symbols are required");
-    if (md && order && c->md_port == c->order_port && c->md_port != 0)
+    if (c->md_port == c->order_port && c->md_port != 0)
         return bad_arg("--md-port and --order-port must differ");
     return 0;
 }
@@ -449,6 +460,43 @@ static int start(struct exsim *s)
     return 0;
 }
 
+/* --state FILE: lock it and restore what it holds. 0, or the exit code
+ * (1 cannot lock, 2 a file it refuses), reported. */
+static int restore_state(struct exsim *s)
+{
+    uint64_t t0 = uv_hrtime();
+    size_t reports = 0, resting = 0;
+    char err[512];
+    int rc;
+
+    if (state_lock(s, err, sizeof err) < 0) {
+        exsim_log("--state %s", err);
+        exsim_log("cannot keep the state in %s", s->cfg.state);
+        return 1;
+    }
+    rc = state_load(s, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, "exsim: --state %s\n", err);
+        return 2;
+    }
+    if (rc == 0) {
+        exsim_log("no state in %s yet: starting afresh", s->cfg.state);
+        return 0;
+    }
+    for (size_t i = 0; i < s->exch.n_acct; i++) {
+        const struct exch_account *a = s->exch.acct[i];
+        reports += a->n_reports;
+        for (size_t k = 0; k < a->n_orders; k++)
+            resting += a->orders[k]->state == EXCH_LIVE;
+    }
+    exsim_log("restored state from %s: %" PRIu64 " ticks, %" PRIu64 " orders, "
+              "%zu accounts", s->cfg.state, s->published, s->exch.orders,
+              s->exch.n_acct);
+    exsim_log("restored %zu execution reports, %zu client orders resting in the "
+              "books, in %.2f s", reports, resting, (double)(uv_hrtime() - t0) / 1e9);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static struct exsim sim;
@@ -478,36 +526,8 @@ int main(int argc, char **argv)
         exsim_log("exchange: out of memory");
         return 1;
     }
-    if (s->cfg.state) {
-        uint64_t t0 = uv_hrtime();
-        size_t reports = 0, resting = 0;
-
-        if (state_lock(s, err, sizeof err) < 0) {
-            exsim_log("--state %s", err);
-            exsim_log("cannot keep the state in %s", s->cfg.state);
-            return 1;
-        }
-        rc = state_load(s, err, sizeof err);
-        if (rc < 0) {
-            fprintf(stderr, "exsim: --state %s\n", err);
-            return 2;
-        }
-        if (rc > 0) {
-            for (size_t i = 0; i < s->exch.n_acct; i++) {
-                const struct exch_account *a = s->exch.acct[i];
-                reports += a->n_reports;
-                for (size_t k = 0; k < a->n_orders; k++)
-                    resting += a->orders[k]->state == EXCH_LIVE;
-            }
-            exsim_log("restored state from %s: %" PRIu64 " ticks, %" PRIu64 " orders, "
-                      "%zu accounts", s->cfg.state, s->published, s->exch.orders,
-                      s->exch.n_acct);
-            exsim_log("restored %zu execution reports, %zu client orders resting in the "
-                      "books, in %.2f s", reports, resting, (double)(uv_hrtime() - t0) / 1e9);
-        } else {
-            exsim_log("no state in %s yet: starting afresh", s->cfg.state);
-        }
-    }
+    if (s->cfg.state && (rc = restore_state(s)) != 0)
+        return rc;
     signal(SIGPIPE, SIG_IGN);
     s->loop = uv_default_loop();
     rc = start(s) < 0 ? 1 : 0;

@@ -100,17 +100,12 @@ static void on_trade(void *ctx, const struct book_fill *f)
 static void post(struct mdgen_sym *y, enum book_side side, enum book_tif tif,
                  int64_t price, int64_t qty)
 {
-    struct book_order o = {0};
+    struct book_order o;
     struct book_result res;
 
     if (price < T)
         price = T;
-    o.id = ++y->next_id;
-    o.side = side;
-    o.type = BOOK_LIMIT;
-    o.tif = tif;
-    o.price = price;
-    o.qty = qty;
+    o = book_limit(++y->next_id, side, tif, price, qty);
     if (book_submit(&y->book, &o, on_trade, y, &res) < 0 || res.rested == 0)
         return;   /* NOMEM only: a thinner book, still deterministic enough */
     /* Keep the newest RING orders: the oldest one leaves the market. */

@@ -1,7 +1,7 @@
 /*
  * report.c — the --report file: a JSON snapshot of what the exchange did,
- * rewritten atomically (temp file + rename) so a reader never sees half a
- * file. Names need no escaping: symbols and accounts are restricted to
+ * rewritten atomically (temp file + rename, exsim_replace_file) so a
+ * reader never sees half a file. Names need no escaping: symbols and accounts are restricted to
  * [A-Za-z0-9._-] by the codec.
  *
  *   {"ticks_published": N, "orders": N, "resends": N, "rejects": N,
@@ -69,37 +69,50 @@ static void write_json(FILE *f, const struct exsim *s)
     fputs("}\n", f);
 }
 
+int exsim_replace_file(const char *path, void (*fill)(FILE *f, const void *ctx),
+                       const void *ctx, const char **call)
+{
+    char tmp[4096];
+    FILE *f;
+    int err = 0;
+
+    *call = "fopen";
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    f = fopen(tmp, "w");
+    if (!f)
+        return errno;
+    errno = 0;
+    fill(f, ctx);
+    *call = "write";
+    if (fflush(f) != 0 || ferror(f))
+        err = errno ? errno : EIO;
+    if (fclose(f) != 0 && !err) {
+        *call = "fclose";
+        err = errno;
+    }
+    if (!err && rename(tmp, path) != 0) {
+        *call = "rename";
+        err = errno;
+    }
+    if (err)
+        unlink(tmp);
+    return err;
+}
+
+static void fill_report(FILE *f, const void *s)
+{
+    write_json(f, s);
+}
+
 int report_write(struct exsim *s)
 {
     static int last_errno;          /* log a failing reason once, not per second */
-    char tmp[4096];
-    FILE *f;
-    const char *call = "fopen";
-    int err = 0;
+    const char *call;
+    int err;
 
     if (!s->cfg.report)
         return 0;
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", s->cfg.report, (long)getpid());
-    f = fopen(tmp, "w");
-    if (f) {
-        errno = 0;
-        write_json(f, s);
-        call = "write";
-        if (fflush(f) != 0 || ferror(f))
-            err = errno ? errno : EIO;
-        if (fclose(f) != 0 && !err) {
-            call = "fclose";
-            err = errno;
-        }
-        if (!err && rename(tmp, s->cfg.report) != 0) {
-            call = "rename";
-            err = errno;
-        }
-        if (err)
-            unlink(tmp);
-    } else {
-        err = errno;
-    }
+    err = exsim_replace_file(s->cfg.report, fill_report, s, &call);
     if (err) {
         if (err != last_errno)
             exsim_log("report %s: %s: %s", s->cfg.report, call, strerror(err));

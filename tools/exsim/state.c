@@ -53,6 +53,53 @@
 
 typedef Stratd__Exsim__Record Record;
 
+/* Fields saved under the names they have in memory: one list serves the
+ * writer (put_*) and the reader (load_*), so the two cannot drift apart.
+ * COPY(f) copies field f from *src to *dst, whichever way the two point.
+ * Fields that need a cast or a check are copied by hand beside them. */
+#define COPY(f) dst->f = src->f;
+#define HEADER_COUNTERS(X) \
+    X(next_book_id) X(orders) X(resends) X(rejects) X(fills) X(cancels)
+#define BOOK_STATS(X) X(last_price) X(last_qty) X(fills) X(volume)
+#define ORDER_FIELDS(X) \
+    X(client_order_id) X(book_id) X(sym) X(price) X(qty) X(cum) X(leaves)
+#define REPORT_FIELDS(X)                                              \
+    X(session_seq) X(client_order_id) X(price) X(qty) X(cum_qty)      \
+    X(leaves) X(fill_price) X(exch_time_ns)
+#define RESTING_FIELDS(X) X(id) X(price) X(qty) X(cum) X(leaves)
+
+static void counters_save(Stratd__Exsim__Header *dst, const struct exch *src)
+{
+    HEADER_COUNTERS(COPY)
+}
+
+static void counters_load(struct exch *dst, const Stratd__Exsim__Header *src)
+{
+    HEADER_COUNTERS(COPY)
+}
+
+static void book_stats_save(Stratd__Exsim__Book *dst, const struct book *src)
+{
+    BOOK_STATS(COPY)
+}
+
+static void book_stats_load(struct book *dst, const Stratd__Exsim__Book *src)
+{
+    BOOK_STATS(COPY)
+}
+
+static void resting_save(Stratd__Exsim__Resting *dst, const struct book_order *src)
+{
+    RESTING_FIELDS(COPY)
+    dst->side = (uint32_t)src->side;
+}
+
+static void resting_load(struct book_order *dst, const Stratd__Exsim__Resting *src)
+{
+    RESTING_FIELDS(COPY)
+    dst->side = (enum book_side)src->side;
+}
+
 static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -222,12 +269,7 @@ static int put_header(struct sink *k, const struct exsim *s)
     h.tick_digest = s->tick_digest;
     h.n_clock = n_clock;
     h.clock = segp;
-    h.next_book_id = x->next_book_id;
-    h.orders = x->orders;
-    h.resends = x->resends;
-    h.rejects = x->rejects;
-    h.fills = x->fills;
-    h.cancels = x->cancels;
+    counters_save(&h, x);
     h.accounts = x->n_acct;
     r.body_case = STRATD__EXSIM__RECORD__BODY_HEADER;
     r.header = &h;
@@ -254,42 +296,29 @@ static void put_account(struct sink *k, const struct exsim *s, const struct exch
     put_record(k, &r);
 
     for (size_t i = 0; i < a->n_orders; i++) {
-        const struct exch_order *o = a->orders[i];
-        Stratd__Exsim__Order q = STRATD__EXSIM__ORDER__INIT;
+        const struct exch_order *src = a->orders[i];
+        Stratd__Exsim__Order q = STRATD__EXSIM__ORDER__INIT, *dst = &q;
 
-        q.client_order_id = o->client_order_id;
-        q.book_id = o->book_id;
-        q.sym = o->sym;
-        q.symbol = (char *)o->symbol;
-        q.side = (uint32_t)o->side;
-        q.type = (uint32_t)o->type;
-        q.tif = (uint32_t)o->tif;
-        q.price = o->price;
-        q.qty = o->qty;
-        q.cum = o->cum;
-        q.leaves = o->leaves;
-        q.state = (uint32_t)o->state;
-        q.reason = (char *)o->reason;
+        ORDER_FIELDS(COPY)
+        q.symbol = (char *)src->symbol;
+        q.side = (uint32_t)src->side;
+        q.type = (uint32_t)src->type;
+        q.tif = (uint32_t)src->tif;
+        q.state = (uint32_t)src->state;
+        q.reason = (char *)src->reason;
         r.body_case = STRATD__EXSIM__RECORD__BODY_ORDER;
         r.order = &q;
         put_record(k, &r);
     }
     for (size_t i = 0; i < a->n_reports; i++) {
-        const struct exch_report *e = &a->reports[i];
-        Stratd__Exsim__Report q = STRATD__EXSIM__REPORT__INIT;
+        const struct exch_report *src = &a->reports[i];
+        Stratd__Exsim__Report q = STRATD__EXSIM__REPORT__INIT, *dst = &q;
 
-        q.session_seq = e->session_seq;
-        q.client_order_id = e->client_order_id;
-        q.kind = (uint32_t)e->kind;
-        q.symbol = (char *)e->symbol;
-        q.side = (uint32_t)e->side;
-        q.price = e->price;
-        q.qty = e->qty;
-        q.cum_qty = e->cum_qty;
-        q.leaves = e->leaves;
-        q.fill_price = e->fill_price;
-        q.reason = (char *)e->reason;
-        q.exch_time_ns = e->exch_time_ns;
+        REPORT_FIELDS(COPY)
+        q.kind = (uint32_t)src->kind;
+        q.symbol = (char *)src->symbol;
+        q.side = (uint32_t)src->side;
+        q.reason = (char *)src->reason;
         r.body_case = STRATD__EXSIM__RECORD__BODY_REPORT;
         r.report = &q;
         put_record(k, &r);
@@ -316,13 +345,9 @@ static int put_book(struct sink *k, size_t sym, const struct exch_symbol *y)
             for (const struct book_order *o = halves[h]->lv[l - 1].head; o && i < n;
                  o = o->next, i++) {
                 const struct exch_order *owner = o->owner;
+
                 stratd__exsim__resting__init(&rest[i]);
-                rest[i].id = o->id;
-                rest[i].side = (uint32_t)o->side;
-                rest[i].price = o->price;
-                rest[i].qty = o->qty;
-                rest[i].cum = o->cum;
-                rest[i].leaves = o->leaves;
+                resting_save(&rest[i], o);
                 if (owner) {
                     rest[i].account = owner->acct->idx + 1;
                     rest[i].client_order_id = owner->client_order_id;
@@ -334,10 +359,7 @@ static int put_book(struct sink *k, size_t sym, const struct exch_symbol *y)
     m.orders = restp;
     m.n_sim_ids = y->n_sim;
     m.sim_ids = y->sim_ids;
-    m.last_price = b->last_price;
-    m.last_qty = b->last_qty;
-    m.fills = b->fills;
-    m.volume = b->volume;
+    book_stats_save(&m, b);
     r.body_case = STRATD__EXSIM__RECORD__BODY_BOOK;
     r.book = &m;
     put_record(k, &r);
@@ -556,6 +578,72 @@ static int check_header(struct reader *rd, struct exsim *s, const Stratd__Exsim_
     return 0;
 }
 
+/* Free r and return rc: every way out of a load_* step. */
+static int drop(Record *r, int rc)
+{
+    stratd__exsim__record__free_unpacked(r, NULL);
+    return rc;
+}
+
+/* A saved client order that the exchange could hold. */
+static bool saved_order_ok(const struct exch *x, const struct exch_account *a,
+                     const Stratd__Exsim__Order *q)
+{
+    return q->client_order_id != 0 && !map_get(&a->by_id, q->client_order_id) &&
+           q->sym >= -1 && q->sym < (int32_t)x->n_sym && q->state <= EXCH_REJECTED &&
+           (q->state != EXCH_LIVE || (q->sym >= 0 && q->book_id != 0 && q->leaves > 0));
+}
+
+/* The next client order of account a. */
+static int load_order(struct reader *rd, struct exch *x, struct exch_account *a)
+{
+    Record *r = next_record(rd, STRATD__EXSIM__RECORD__BODY_ORDER, "an order");
+    const Stratd__Exsim__Order *src;
+    struct exch_order *dst;
+
+    if (!r)
+        return -1;
+    src = r->order;
+    if (!saved_order_ok(x, a, src))
+        return drop(r, damaged(rd, "order"));
+    if (!(dst = exch_order_add(a, src->client_order_id)))
+        return drop(r, refuse(rd, "out of memory"));
+    if (copy_str(rd, dst->symbol, sizeof dst->symbol, src->symbol, "order symbol") < 0 ||
+        copy_str(rd, dst->reason, sizeof dst->reason, src->reason, "order reason") < 0 ||
+        (src->sym >= 0 && strcmp(dst->symbol, x->sym[src->sym].name) != 0))
+        return drop(r, damaged(rd, "order symbol"));
+    ORDER_FIELDS(COPY)
+    dst->side = (Stratd__Wire__Side)src->side;
+    dst->type = (Stratd__Wire__OrdType)src->type;
+    dst->tif = (Stratd__Wire__Tif)src->tif;
+    dst->state = (enum exch_state)src->state;
+    return drop(r, 0);
+}
+
+/* The next ExecReport of account a (session_seq in order). */
+static int load_report(struct reader *rd, struct exch_account *a)
+{
+    Record *r = next_record(rd, STRATD__EXSIM__RECORD__BODY_REPORT, "a report");
+    const Stratd__Exsim__Report *src;
+    struct exch_report e, *dst = &e;
+
+    if (!r)
+        return -1;
+    src = r->report;
+    memset(&e, 0, sizeof e);
+    if (src->session_seq != a->n_reports + 1 ||
+        copy_str(rd, e.symbol, sizeof e.symbol, src->symbol, "report symbol") < 0 ||
+        copy_str(rd, e.reason, sizeof e.reason, src->reason, "report reason") < 0)
+        return drop(r, damaged(rd, "report"));
+    REPORT_FIELDS(COPY)
+    e.kind = (Stratd__Wire__ExecReport__Kind)src->kind;
+    e.side = (Stratd__Wire__Side)src->side;
+    if (exch_report_add(a, &e) < 0)
+        return drop(r, refuse(rd, "out of memory"));
+    return drop(r, 0);
+}
+
+/* An account, then its orders and its reports. */
 static int load_account(struct reader *rd, struct exsim *s)
 {
     struct exch *x = &s->exch;
@@ -563,96 +651,29 @@ static int load_account(struct reader *rd, struct exsim *s)
     const Stratd__Exsim__Account *m;
     struct exch_account *a;
     uint64_t n_orders, n_reports;
-    int rc = -1;
 
     if (!r)
         return -1;
     m = r->account;
     if (!wire_account_ok(m->name) || exch_account(x, m->name, false) ||
-        m->n_position != x->n_sym) {
-        stratd__exsim__record__free_unpacked(r, NULL);
-        return damaged(rd, "account");
-    }
+        m->n_position != x->n_sym)
+        return drop(r, damaged(rd, "account"));
     a = exch_account(x, m->name, true);
-    if (!a) {
-        stratd__exsim__record__free_unpacked(r, NULL);
-        return refuse(rd, "out of memory");
-    }
+    if (!a)
+        return drop(r, refuse(rd, "out of memory"));
     memcpy(a->position, m->position, x->n_sym * sizeof *a->position);
     a->fills = m->fills;
     n_orders = m->orders;
     n_reports = m->reports;
-    stratd__exsim__record__free_unpacked(r, NULL);
+    drop(r, 0);
 
-    for (uint64_t i = 0; i < n_orders; i++) {
-        const Stratd__Exsim__Order *q;
-        struct exch_order *o;
-
-        if (!(r = next_record(rd, STRATD__EXSIM__RECORD__BODY_ORDER, "an order")))
+    for (uint64_t i = 0; i < n_orders; i++)
+        if (load_order(rd, x, a) < 0)
             return -1;
-        q = r->order;
-        if (q->client_order_id == 0 || map_get(&a->by_id, q->client_order_id) ||
-            q->sym < -1 || q->sym >= (int32_t)x->n_sym || q->state > EXCH_REJECTED ||
-            (q->state == EXCH_LIVE && (q->sym < 0 || q->book_id == 0 || q->leaves <= 0))) {
-            damaged(rd, "order");
-            goto out;
-        }
-        if (!(o = exch_order_add(a, q->client_order_id))) {
-            refuse(rd, "out of memory");
-            goto out;
-        }
-        if (copy_str(rd, o->symbol, sizeof o->symbol, q->symbol, "order symbol") < 0 ||
-            copy_str(rd, o->reason, sizeof o->reason, q->reason, "order reason") < 0 ||
-            (q->sym >= 0 && strcmp(o->symbol, x->sym[q->sym].name) != 0)) {
-            damaged(rd, "order symbol");
-            goto out;
-        }
-        o->book_id = q->book_id;
-        o->sym = q->sym;
-        o->side = (Stratd__Wire__Side)q->side;
-        o->type = (Stratd__Wire__OrdType)q->type;
-        o->tif = (Stratd__Wire__Tif)q->tif;
-        o->price = q->price;
-        o->qty = q->qty;
-        o->cum = q->cum;
-        o->leaves = q->leaves;
-        o->state = (enum exch_state)q->state;
-        stratd__exsim__record__free_unpacked(r, NULL);
-    }
-    for (uint64_t i = 0; i < n_reports; i++) {
-        const Stratd__Exsim__Report *q;
-        struct exch_report e;
-
-        if (!(r = next_record(rd, STRATD__EXSIM__RECORD__BODY_REPORT, "a report")))
+    for (uint64_t i = 0; i < n_reports; i++)
+        if (load_report(rd, a) < 0)
             return -1;
-        q = r->report;
-        memset(&e, 0, sizeof e);
-        if (q->session_seq != a->n_reports + 1 ||
-            copy_str(rd, e.symbol, sizeof e.symbol, q->symbol, "report symbol") < 0 ||
-            copy_str(rd, e.reason, sizeof e.reason, q->reason, "report reason") < 0) {
-            damaged(rd, "report");
-            goto out;
-        }
-        e.session_seq = q->session_seq;
-        e.client_order_id = q->client_order_id;
-        e.kind = (Stratd__Wire__ExecReport__Kind)q->kind;
-        e.side = (Stratd__Wire__Side)q->side;
-        e.price = q->price;
-        e.qty = q->qty;
-        e.cum_qty = q->cum_qty;
-        e.leaves = q->leaves;
-        e.fill_price = q->fill_price;
-        e.exch_time_ns = q->exch_time_ns;
-        if (exch_report_add(a, &e) < 0) {
-            refuse(rd, "out of memory");
-            goto out;
-        }
-        stratd__exsim__record__free_unpacked(r, NULL);
-    }
     return 0;
-out:
-    stratd__exsim__record__free_unpacked(r, NULL);
-    return rc;
 }
 
 /* The book of symbol sym; *resting counts the client orders in it. */
@@ -692,13 +713,8 @@ static int load_book(struct reader *rd, struct exsim *s, size_t sym, uint64_t ne
             }
             (*resting)++;
         }
-        bo.id = q->id;
+        resting_load(&bo, q);
         bo.owner = o;
-        bo.side = (enum book_side)q->side;
-        bo.price = q->price;
-        bo.qty = q->qty;
-        bo.cum = q->cum;
-        bo.leaves = q->leaves;
         err = book_restore(b, &bo);
         if (err == BOOK_E_NOMEM) {
             refuse(rd, "out of memory");
@@ -713,10 +729,7 @@ static int load_book(struct reader *rd, struct exsim *s, size_t sym, uint64_t ne
         refuse(rd, "out of memory");
         goto out;
     }
-    b->last_price = m->last_price;
-    b->last_qty = m->last_qty;
-    b->fills = m->fills;
-    b->volume = m->volume;
+    book_stats_load(b, m);
     rc = 0;
 out:
     stratd__exsim__record__free_unpacked(r, NULL);
@@ -782,12 +795,7 @@ static int load_records(struct reader *rd, struct exsim *s)
         damaged(rd, "end");
         goto out;
     }
-    x->next_book_id = h->next_book_id;
-    x->orders = h->orders;
-    x->resends = h->resends;
-    x->rejects = h->rejects;
-    x->fills = h->fills;
-    x->cancels = h->cancels;
+    counters_load(x, h);
 
     /* The clock: the saved stretches, and one more from here when the rate
      * changed (stamps go on from where the old rate would have put them). */

@@ -108,14 +108,54 @@ static int request(const char *sock, const char *line)
     return rc;
 }
 
+/* ---- the journal, offline */
+
+/* Open the journal at path with its metadata into *m; NULL reported. With
+ * write, for a change (needs the daemon stopped: it holds the lock). */
+static struct journal *open_journal(const char *path, bool write, struct meta *m)
+{
+    char err[1024];
+    struct journal *j;
+
+    j = journal_open(path, false, !write, write ? FSYNC_ALWAYS : FSYNC_NONE,
+                     err, sizeof err);
+    if (!j) {
+        fprintf(stderr, "stratctl: %s%s\n", err,
+                write && strstr(err, "lock") ? "; stop stratd first" : "");
+        return NULL;
+    }
+    if (meta_load(j, m, err, sizeof err) != 0) {
+        fprintf(stderr, "stratctl: %s\n", err);
+        journal_close(j);
+        return NULL;
+    }
+    return j;
+}
+
+/* The actor with this id in the journal's metadata; NULL reported. */
+static struct meta_actor *find_actor(struct meta *m, const char *id,
+                                     const char *path)
+{
+    struct meta_actor *a = meta_find_id(m, id);
+
+    if (!a)
+        fprintf(stderr, "stratctl: no actor '%s' in the journal at %s\n", id, path);
+    return a;
+}
+
+/* The id of actor number n, "?" when the metadata does not know it. */
+static const char *id_of(char *const *ids, uint32_t max_number, uint32_t n)
+{
+    return n <= max_number && ids[n] ? ids[n] : "?";
+}
+
 /* One entry as a JSON object (--json) or a line for people:
  *   LSN  TIME  SENDER -> RECEIVERS  KIND {fields} */
 static void dump_entry(uint64_t lsn, const Stratd__Entry *e, char *const *ids,
                        uint32_t max_number, const struct meta_actor *sender, bool json)
 {
     struct json js, body;
-    const char *sid = e->sender == 0 ? "stratd" :
-                      e->sender <= max_number && ids[e->sender] ? ids[e->sender] : "?";
+    const char *sid = e->sender == 0 ? "stratd" : id_of(ids, max_number, e->sender);
 
     json_init(&body);
     if (e->msg)
@@ -131,8 +171,7 @@ static void dump_entry(uint64_t lsn, const Stratd__Entry *e, char *const *ids,
         json_key(&js, "receivers");
         json_arr_begin(&js);
         for (size_t r = 0; r < e->n_receivers; r++)
-            json_str(&js, e->receivers[r] <= max_number && ids[e->receivers[r]] ?
-                              ids[e->receivers[r]] : "?");
+            json_str(&js, id_of(ids, max_number, e->receivers[r]));
         json_arr_end(&js);
         json_key(&js, "msg");
         json_raw_value(&js, body.buf);
@@ -151,8 +190,7 @@ static void dump_entry(uint64_t lsn, const Stratd__Entry *e, char *const *ids,
         printf("%-8llu %s.%06lld  %s ->", (unsigned long long)lsn, when,
                (long long)(e->time_ns % 1000000000 / 1000), sid);
         for (size_t r = 0; r < e->n_receivers && r < 4; r++)
-            printf("%s%s", r ? "," : " ", e->receivers[r] <= max_number && ids[e->receivers[r]] ?
-                                              ids[e->receivers[r]] : "?");
+            printf("%s%s", r ? "," : " ", id_of(ids, max_number, e->receivers[r]));
         if (e->n_receivers > 4)
             printf(" +%zu", e->n_receivers - 4);
         /* body is {"kind":{...}}: print kind and fields */
@@ -164,7 +202,7 @@ static void dump_entry(uint64_t lsn, const Stratd__Entry *e, char *const *ids,
 static int journal_dump(const char *path, const char *actor_id, uint64_t from,
                         uint64_t limit, bool json)
 {
-    char err[1024], **ids = NULL;
+    char **ids = NULL;
     struct journal *j;
     struct journal_iter *it;
     struct meta m;
@@ -174,21 +212,11 @@ static int journal_dump(const char *path, const char *actor_id, uint64_t from,
     uint32_t want = 0;
     int rc = 0;
 
-    j = journal_open(path, false, true, FSYNC_NONE, err, sizeof err);
-    if (!j) {
-        fprintf(stderr, "stratctl: %s\n", err);
+    if (!(j = open_journal(path, false, &m)))
         return 1;
-    }
-    if (meta_load(j, &m, err, sizeof err) != 0) {
-        fprintf(stderr, "stratctl: %s\n", err);
-        journal_close(j);
-        return 1;
-    }
     if (actor_id) {
-        struct meta_actor *ma = meta_find_id(&m, actor_id);
+        struct meta_actor *ma = find_actor(&m, actor_id, path);
         if (!ma) {
-            fprintf(stderr, "stratctl: no actor '%s' in the journal at %s\n", actor_id,
-                    path);
             rc = 1;
             goto out;
         }
@@ -245,92 +273,120 @@ static uint64_t dir_bytes(const char *path)
     return n;
 }
 
-/* Entries, bytes, deliveries per actor and per message kind. */
-static int journal_stats(const char *path, bool json)
+/* What journal stats counts in one scan. */
+struct journal_counts {
+    uint64_t entries, bytes, first, last;
+    uint64_t *per_actor;          /* deliveries, by actor number */
+    uint64_t per_kind[32];        /* entries, by message kind % 32 */
+};
+
+static void count_entries(struct journal *j, const struct meta *m,
+                          struct journal_counts *c)
 {
-    const ProtobufCMessageDescriptor *md = &stratd__msg__descriptor;
-    char err[1024];
-    struct journal *j;
-    struct journal_iter *it;
-    struct meta m;
+    struct journal_iter *it = journal_scan(j, 1);
     const uint8_t *val;
-    uint64_t lsn, entries = 0, bytes = 0, first = 0, last = 0, *per_actor, per_kind[32] = {0};
+    uint64_t lsn;
     size_t len;
 
-    j = journal_open(path, false, true, FSYNC_NONE, err, sizeof err);
-    if (!j || meta_load(j, &m, err, sizeof err) != 0) {
-        fprintf(stderr, "stratctl: %s\n", err);
-        journal_close(j);
-        return 1;
-    }
-    per_actor = calloc(m.max_number + 1, sizeof *per_actor);   /* by number */
-    it = journal_scan(j, 1);
+    memset(c, 0, sizeof *c);
+    c->per_actor = calloc(m->max_number + 1, sizeof *c->per_actor);
     while (journal_iter_next(it, &lsn, &val, &len)) {
         Stratd__Entry *e = stratd__entry__unpack(NULL, len, val);
-        if (!first)
-            first = lsn;
-        last = lsn;
-        entries++;
-        bytes += len + 8;
+        if (!c->first)
+            c->first = lsn;
+        c->last = lsn;
+        c->entries++;
+        c->bytes += len + 8;
         if (!e)
             continue;
         if (e->msg)
-            per_kind[e->msg->kind_case % 32]++;
+            c->per_kind[e->msg->kind_case % 32]++;
         for (size_t r = 0; r < e->n_receivers; r++)
-            if (e->receivers[r] <= m.max_number)
-                per_actor[e->receivers[r]]++;
+            if (e->receivers[r] <= m->max_number)
+                c->per_actor[e->receivers[r]]++;
         stratd__entry__free_unpacked(e, NULL);
     }
     journal_iter_free(it);
-    if (json) {
-        struct json js;
-        json_init(&js);
+}
+
+static void stats_json(const char *path, const struct meta *m,
+                       const struct journal_counts *c)
+{
+    const ProtobufCMessageDescriptor *md = &stratd__msg__descriptor;
+    struct json js;
+
+    json_init(&js);
+    json_obj_begin(&js);
+    json_kv_str(&js, "path", path);
+    json_kv_uint(&js, "entries", c->entries);
+    json_kv_uint(&js, "first_lsn", c->first);
+    json_kv_uint(&js, "last_lsn", c->last);
+    json_kv_uint(&js, "entry_bytes", c->bytes);
+    json_kv_uint(&js, "disk_bytes", dir_bytes(path));
+    json_kv_bool(&js, "clean_stop", m->clean);
+    json_key(&js, "kinds");
+    json_obj_begin(&js);
+    for (unsigned i = 0; i < md->n_fields; i++)
+        json_kv_uint(&js, md->fields[i].name, c->per_kind[md->fields[i].id % 32]);
+    json_obj_end(&js);
+    json_key(&js, "actors");
+    json_arr_begin(&js);
+    for (size_t i = 0; i < m->n; i++) {
+        const struct meta_actor *a = &m->actors[i];
         json_obj_begin(&js);
-        json_kv_str(&js, "path", path);
-        json_kv_uint(&js, "entries", entries);
-        json_kv_uint(&js, "first_lsn", first);
-        json_kv_uint(&js, "last_lsn", last);
-        json_kv_uint(&js, "entry_bytes", bytes);
-        json_kv_uint(&js, "disk_bytes", dir_bytes(path));
-        json_kv_bool(&js, "clean_stop", m.clean);
-        json_key(&js, "kinds");
-        json_obj_begin(&js);
-        for (unsigned i = 0; i < md->n_fields; i++)
-            json_kv_uint(&js, md->fields[i].name, per_kind[md->fields[i].id % 32]);
+        json_kv_str(&js, "id", a->id);
+        json_kv_str(&js, "kind", a->kind);
+        json_kv_uint(&js, "number", a->number);
+        json_kv_bool(&js, "retired", a->retired);
+        json_kv_uint(&js, "received", c->per_actor[a->number]);
+        json_kv_uint(&js, "watermark", a->watermark);
         json_obj_end(&js);
-        json_key(&js, "actors");
-        json_arr_begin(&js);
-        for (size_t i = 0; i < m.n; i++) {
-            json_obj_begin(&js);
-            json_kv_str(&js, "id", m.actors[i].id);
-            json_kv_str(&js, "kind", m.actors[i].kind);
-            json_kv_uint(&js, "number", m.actors[i].number);
-            json_kv_bool(&js, "retired", m.actors[i].retired);
-            json_kv_uint(&js, "received", per_actor[m.actors[i].number]);
-            json_kv_uint(&js, "watermark", m.actors[i].watermark);
-            json_obj_end(&js);
-        }
-        json_arr_end(&js);
-        json_obj_end(&js);
-        puts(js.buf);
-        json_release(&js);
-    } else {
-        printf("journal:   %s\nentries:   %llu (lsn %llu..%llu), %llu bytes, %llu on disk\n"
-               "last stop: %s\n", path, (unsigned long long)entries,
-               (unsigned long long)first, (unsigned long long)last, (unsigned long long)bytes,
-               (unsigned long long)dir_bytes(path), m.clean ? "clean" : "not clean (or running)");
-        printf("\n%-14s %12s\n", "MESSAGE", "ENTRIES");
-        for (unsigned i = 0; i < md->n_fields; i++)
-            if (per_kind[md->fields[i].id % 32])
-                printf("%-14s %12llu\n", md->fields[i].name,
-                       (unsigned long long)per_kind[md->fields[i].id % 32]);
-        printf("\n%-20s %-15s %8s %12s %12s\n", "ACTOR", "KIND", "NUMBER", "RECEIVED", "WATERMARK");
-        for (size_t i = 0; i < m.n; i++)
-            printf("%-20s %-15s %8u %12llu %12llu%s\n", m.actors[i].id, m.actors[i].kind,
-                   m.actors[i].number, (unsigned long long)per_actor[m.actors[i].number],
-                   (unsigned long long)m.actors[i].watermark, m.actors[i].retired ? " retired" : "");
     }
-    free(per_actor);
+    json_arr_end(&js);
+    json_obj_end(&js);
+    puts(js.buf);
+    json_release(&js);
+}
+
+static void stats_text(const char *path, const struct meta *m,
+                       const struct journal_counts *c)
+{
+    const ProtobufCMessageDescriptor *md = &stratd__msg__descriptor;
+
+    printf("journal:   %s\nentries:   %llu (lsn %llu..%llu), %llu bytes, %llu on disk\n"
+           "last stop: %s\n", path, (unsigned long long)c->entries,
+           (unsigned long long)c->first, (unsigned long long)c->last,
+           (unsigned long long)c->bytes, (unsigned long long)dir_bytes(path),
+           m->clean ? "clean" : "not clean (or running)");
+    printf("\n%-14s %12s\n", "MESSAGE", "ENTRIES");
+    for (unsigned i = 0; i < md->n_fields; i++)
+        if (c->per_kind[md->fields[i].id % 32])
+            printf("%-14s %12llu\n", md->fields[i].name,
+                   (unsigned long long)c->per_kind[md->fields[i].id % 32]);
+    printf("\n%-20s %-15s %8s %12s %12s\n", "ACTOR", "KIND", "NUMBER", "RECEIVED", "WATERMARK");
+    for (size_t i = 0; i < m->n; i++) {
+        const struct meta_actor *a = &m->actors[i];
+        printf("%-20s %-15s %8u %12llu %12llu%s\n", a->id, a->kind, a->number,
+               (unsigned long long)c->per_actor[a->number],
+               (unsigned long long)a->watermark, a->retired ? " retired" : "");
+    }
+}
+
+/* Entries, bytes, deliveries per actor and per message kind. */
+static int journal_stats(const char *path, bool json)
+{
+    struct journal_counts c;
+    struct journal *j;
+    struct meta m;
+
+    if (!(j = open_journal(path, false, &m)))
+        return 1;
+    count_entries(j, &m, &c);
+    if (json)
+        stats_json(path, &m, &c);
+    else
+        stats_text(path, &m, &c);
+    free(c.per_actor);
     meta_release(&m);
     journal_close(j);
     return 0;
@@ -341,25 +397,14 @@ static int journal_stats(const char *path, bool json)
  * journal is opened for writing. */
 static int retire(const char *path, const char *id)
 {
-    char err[1024];
     struct journal *j;
     struct meta m;
     struct meta_actor *a;
     int rc = 0;
 
-    j = journal_open(path, false, false, FSYNC_ALWAYS, err, sizeof err);
-    if (!j) {
-        fprintf(stderr, "stratctl: %s%s\n", err, strstr(err, "lock") ?
-                "; stop stratd first" : "");
+    if (!(j = open_journal(path, true, &m)))
         return 1;
-    }
-    if (meta_load(j, &m, err, sizeof err) != 0) {
-        fprintf(stderr, "stratctl: %s\n", err);
-        journal_close(j);
-        return 1;
-    }
-    if (!(a = meta_find_id(&m, id))) {
-        fprintf(stderr, "stratctl: no actor '%s' in the journal at %s\n", id, path);
+    if (!(a = find_actor(&m, id, path))) {
         rc = 1;
     } else {
         /* the others' digests still hold (the retired actor replays into a
@@ -376,7 +421,17 @@ static int retire(const char *path, const char *id)
     return rc;
 }
 
-int main(int argc, char **argv)
+/* ---- the command line */
+
+struct cli {
+    const char *sock, *config, *journal, *actor_id;
+    uint64_t from, limit;
+    bool json;
+    struct topology t;            /* loaded from config, when given */
+};
+
+/* Options into cli, up to the command. 0, or the exit code (usage shown). */
+static int parse_options(struct cli *o, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"socket", required_argument, NULL, 's'},
@@ -389,23 +444,18 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *sock = NULL, *config = NULL, *journal = NULL, *actor_id = NULL, *cmd;
-    uint64_t from = 1, limit = 0;
-    bool json = false;
-    struct topology t = {0};
-    char err[2048], line[1100];
-    int c, rc;
+    int c;
 
     while ((c = getopt_long(argc, argv, "s:c:j:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': journal = optarg; break;
-        case 's': sock = optarg; break;
-        case 'c': config = optarg; break;
-        case 'J': json = true; break;
-        case 'a': actor_id = optarg; break;
-        case 'f': from = strtoull(optarg, NULL, 10); break;
-        case 'n': limit = strtoull(optarg, NULL, 10); break;
-        case 'h': usage(stdout); return 0;
+        case 'j': o->journal = optarg; break;
+        case 's': o->sock = optarg; break;
+        case 'c': o->config = optarg; break;
+        case 'J': o->json = true; break;
+        case 'a': o->actor_id = optarg; break;
+        case 'f': o->from = strtoull(optarg, NULL, 10); break;
+        case 'n': o->limit = strtoull(optarg, NULL, 10); break;
+        case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
         }
     }
@@ -413,56 +463,108 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    cmd = argv[optind];
-    if (config && topology_load(&t, config, NULL, err, sizeof err) != 0) {
+    return 0;
+}
+
+/* The journal directory: -j DIR, else journal.path of -c FILE. */
+static const char *journal_path(const struct cli *o)
+{
+    return o->journal ? o->journal : o->t.journal_path;
+}
+
+/* journal dump|stats (args: what follows "journal") */
+static int cmd_journal(struct cli *o, int argc, char **args)
+{
+    bool have = o->config || o->journal;
+
+    if (argc >= 1 && strcmp(args[0], "stats") == 0 && have)
+        return journal_stats(journal_path(o), o->json);
+    if (argc < 1 || strcmp(args[0], "dump") != 0 || !have) {
+        fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR journal dump|stats\n");
+        return 2;
+    }
+    return journal_dump(journal_path(o), o->actor_id, o->from ? o->from : 1,
+                        o->limit, o->json);
+}
+
+/* retire ID */
+static int cmd_retire(struct cli *o, int argc, char **args)
+{
+    if (argc != 1 || (!o->config && !o->journal)) {
+        fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR retire ID\n");
+        return 2;
+    }
+    return retire(journal_path(o), args[0]);
+}
+
+/* config check FILE */
+static int cmd_config(int argc, char **args)
+{
+    struct topology nt = {0};
+    char err[2048];
+    int rc;
+
+    if (argc < 2 || strcmp(args[0], "check") != 0) {
+        fprintf(stderr, "stratctl: usage: stratctl config check FILE\n");
+        return 2;
+    }
+    if (topology_load(&nt, args[1], NULL, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return 2;
     }
-    if (!sock)
-        sock = config ? t.control_socket : DEFAULT_SOCKET;
+    rc = config_check(&nt, stdout);
+    topology_release(&nt);
+    return rc;
+}
 
-    if (strcmp(cmd, "journal") == 0) {
-        if (optind + 1 < argc && strcmp(argv[optind + 1], "stats") == 0 && (config || journal)) {
-            rc = journal_stats(journal ? journal : t.journal_path, json);
-        } else if (optind + 1 >= argc || strcmp(argv[optind + 1], "dump") != 0 ||
-            (!config && !journal)) {
-            fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR journal dump|stats\n");
-            rc = 2;
-        } else {
-            rc = journal_dump(journal ? journal : t.journal_path, actor_id,
-                              from ? from : 1, limit, json);
-        }
-    } else if (strcmp(cmd, "retire") == 0) {
-        if (optind + 2 != argc || (!config && !journal)) {
-            fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR retire ID\n");
-            rc = 2;
-        } else {
-            rc = retire(journal ? journal : t.journal_path, argv[optind + 1]);
-        }
-    } else if (strcmp(cmd, "config") == 0) {
-        struct topology nt = {0};
-        if (optind + 2 >= argc || strcmp(argv[optind + 1], "check") != 0) {
-            fprintf(stderr, "stratctl: usage: stratctl config check FILE\n");
-            rc = 2;
-        } else if (topology_load(&nt, argv[optind + 2], NULL, err, sizeof err) != 0) {
-            fprintf(stderr, "%s\n", err);
-            rc = 2;
-        } else {
-            rc = config_check(&nt, stdout);
-            topology_release(&nt);
-        }
-    } else if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "actors") == 0) &&
-               optind + 1 == argc) {
-        snprintf(line, sizeof line, "%s%s\n", json ? "" : "text ", cmd);
-        rc = request(sock, line);
-    } else if (strcmp(cmd, "actor") == 0 && optind + 2 == argc) {
-        snprintf(line, sizeof line, "%sactor %.1000s\n", json ? "" : "text ", argv[optind + 1]);
-        rc = request(sock, line);
-    } else {
-        fprintf(stderr, "stratctl: unknown command '%s'\n", cmd);
-        usage(stderr);
-        rc = 2;
+/* status | actors | actor ID: one request to the daemon. */
+static int cmd_live(struct cli *o, const char *cmd, int argc, char **args)
+{
+    const char *sock = o->sock ? o->sock :
+                       o->config ? o->t.control_socket : DEFAULT_SOCKET;
+    const char *text = o->json ? "" : "text ";
+    char line[1100];
+
+    if ((strcmp(cmd, "status") == 0 || strcmp(cmd, "actors") == 0) && argc == 0)
+        snprintf(line, sizeof line, "%s%s\n", text, cmd);
+    else if (strcmp(cmd, "actor") == 0 && argc == 1)
+        snprintf(line, sizeof line, "%sactor %.1000s\n", text, args[0]);
+    else
+        return -1;
+    return request(sock, line);
+}
+
+/* The command and what follows it (argc of them in args). */
+static int run(struct cli *o, const char *cmd, int argc, char **args)
+{
+    int rc;
+
+    if (strcmp(cmd, "journal") == 0)
+        return cmd_journal(o, argc, args);
+    if (strcmp(cmd, "retire") == 0)
+        return cmd_retire(o, argc, args);
+    if (strcmp(cmd, "config") == 0)
+        return cmd_config(argc, args);
+    if ((rc = cmd_live(o, cmd, argc, args)) >= 0)
+        return rc;
+    fprintf(stderr, "stratctl: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli o = {.from = 1};
+    char err[2048];
+    int rc;
+
+    if ((rc = parse_options(&o, argc, argv)) != 0)
+        return rc < 0 ? 0 : rc;
+    if (o.config && topology_load(&o.t, o.config, NULL, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
     }
-    topology_release(&t);
+    rc = run(&o, argv[optind], argc - optind - 1, argv + optind + 1);
+    topology_release(&o.t);
     return rc;
 }
