@@ -6,8 +6,13 @@
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make bench      benchmarks (print figures)
 #   make setup      install missing Debian packages (as root)
+#   make install    install under DESTDIR/PREFIX (PREFIX=/usr/local)
+#   make deb        build a Debian package in build/
 #
-# DEVELOPER=0 drops -Werror; V=1 shows the commands.
+# `make` never installs anything: it says which packages are missing and
+# stops (run `make setup` as root); any user can build once they are there.
+# `make run` and `make test` run `make setup` first.
+# DEVELOPER=0 drops -Werror; V=1 shows the commands; BUILD=DIR builds there.
 
 BUILD     ?= build
 DEVELOPER ?= 1
@@ -40,11 +45,13 @@ ifneq ($(V),1)
 Q := @
 endif
 
-# Debian 12 packages the build, the tests and `make run` need.
-PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-dev \
-            libyaml-dev libprotobuf-c-dev protobuf-c-compiler check \
-            libsubunit-dev libsystemd-dev jq python3 procps curl systemd \
-            prometheus
+# Debian 12 packages the build needs (checked by `make`), and those the
+# tests, `make run` and `make deb` need too (installed by `make setup`).
+BUILD_PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-dev \
+                  libyaml-dev libprotobuf-c-dev protobuf-c-compiler check \
+                  libsubunit-dev libsystemd-dev
+PACKAGES := $(BUILD_PACKAGES) jq python3 procps curl systemd prometheus \
+            dpkg-dev lintian man-db groff-base
 
 # stratd.proto is the message API strategies see; the wire and state
 # formats are private to services and tools.
@@ -56,6 +63,14 @@ LIB_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
            $(wildcard services/*.c) $(wildcard strategies/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 LIB     := $(BUILD)/libstratd.a
+
+# Test builds: the units with fault-injection hooks (STRATD_TEST_HOOKS) are
+# compiled a second time with them into libstratd-test.a, which only
+# stratd-test and the unit tests link; release binaries have no hooks.
+HOOK_SRC     := daemon/journal.c services/orders.c
+HOOK_OBJ     := $(HOOK_SRC:%.c=$(BUILD)/obj/hooks/%.o)
+TEST_LIB     := $(BUILD)/libstratd-test.a
+TEST_LIB_OBJ := $(filter-out $(HOOK_SRC:%.c=$(BUILD)/obj/%.o),$(LIB_OBJ)) $(HOOK_OBJ)
 
 STRATCTL_SRC := $(wildcard tools/stratctl/*.c)
 EXSIM_SRC    := $(wildcard tools/exsim/*.c)
@@ -71,26 +86,44 @@ BINS := $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim \
 ALL_OBJ := $(LIB_OBJ) $(BUILD)/obj/daemon/main.o \
            $(STRATCTL_SRC:%.c=$(BUILD)/obj/%.o) $(EXSIM_SRC:%.c=$(BUILD)/obj/%.o) \
            $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) \
-           $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
+           $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(HOOK_OBJ)
 
-DEPS_OK := build/.deps-ok
+# Stamps: DEPS_OK, the build packages are there (checked, never installed);
+# SETUP_OK, every package of PACKAGES is (installed by `make setup`). Both
+# are redone when this Makefile changes.
+DEPS_OK  := $(BUILD)/.deps-ok
+SETUP_OK := $(BUILD)/.setup-ok
 
 .SECONDARY: $(GEN_C) $(GEN_H)
 
-.PHONY: all setup test boundaries unit asan integration run bench clean install
+.PHONY: all setup test boundaries unit asan integration run bench clean install deb
 .DEFAULT_GOAL := all
 
 all: $(BINS)
 
-# --- setup: install what is missing, once (the stamp is redone when the
-# package list in this Makefile changes).
-setup: $(DEPS_OK)
+# --- setup. `missing LIST`: the packages of LIST not installed (none when
+# dpkg-query is absent: not Debian, nothing to check).
+missing = $$(command -v dpkg-query >/dev/null || exit 0; for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || printf ' %s' $$p; \
+done)
+
 $(DEPS_OK): Makefile
-	$(Q)missing=""; for p in $(PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
+	$(Q)missing="$(call missing,$(BUILD_PACKAGES))"; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing (run 'make setup' as root)"; exit 1; fi; \
+	  echo "missing Debian packages:$$missing" >&2; \
+	  echo "run 'make setup' as root to install them" >&2; exit 1; \
+	fi
+	$(Q)mkdir -p $(dir $@) && touch $@
+
+# Installs what is missing of PACKAGES: the one target that runs apt-get.
+setup: $(SETUP_OK)
+$(SETUP_OK): Makefile
+	$(Q)missing="$(call missing,$(PACKAGES))"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing Debian packages:$$missing" >&2; \
+	    echo "run 'make setup' as root to install them" >&2; exit 1; \
+	  fi; \
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
@@ -127,7 +160,22 @@ $(BUILD)/obj/%.o: %.c $(GEN_H) | $(DEPS_OK)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(INC_DAEMON) -c -o $@ $<
 
+# the same units with their test hooks (see HOOK_SRC), include flags as above
+$(BUILD)/obj/hooks/services/%.o: services/%.c $(GEN_H) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $< (test hooks)")
+	$(Q)$(CC) $(CFLAGS) -DSTRATD_TEST_HOOKS $(INC_SERVICE) -c -o $@ $<
+$(BUILD)/obj/hooks/daemon/%.o: daemon/%.c $(GEN_H) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $< (test hooks)")
+	$(Q)$(CC) $(CFLAGS) -DSTRATD_TEST_HOOKS $(INC_DAEMON) -c -o $@ $<
+# test code sees the hooks' declarations
+$(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SRC:%.c=$(BUILD)/obj/%.o): \
+  private CFLAGS += -DSTRATD_TEST_HOOKS
+
 $(LIB): $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(TEST_LIB): $(TEST_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 define link
@@ -143,9 +191,9 @@ $(BUILD)/bin/stratctl: $(STRATCTL_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 $(BUILD)/bin/exsim: $(EXSIM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(call link)
 # stratd with the test-only strategy kinds of tests/kinds/ (never installed)
-$(BUILD)/bin/stratd-test: $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+$(BUILD)/bin/stratd-test: $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(TEST_LIB)
 	$(call link)
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIB)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(TEST_LIB)
 	$(call link,$(CHECK_LIBS))
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	$(call link)
@@ -155,7 +203,7 @@ unit: $(UNIT_BIN)
 	$(Q)tests/run-unit.sh $(UNIT_BIN)
 
 asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 OPT=-O1 unit
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 OPT=-O1 unit
 
 integration: all
 	$(Q)tests/run-integration.sh
@@ -165,14 +213,15 @@ BOUNDARY_CC = $(CC) $(filter-out -MMD -MP,$(CFLAGS))
 boundaries: $(GEN_H)
 	$(Q)tests/boundary/run.sh "$(BOUNDARY_CC) $(INC_STRATEGY)" "$(BOUNDARY_CC) $(INC_SERVICE)"
 
-test: $(DEPS_OK)
+test: setup
 	$(Q)$(MAKE) --no-print-directory boundaries
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory integration
 
 # --- demo and benchmarks
-run: all
+run: setup
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/run-demo.sh
 
 bench: all $(BENCH_BIN)
@@ -192,6 +241,6 @@ install: all
 	test -e $(DESTDIR)/etc/stratd/stratd.yaml || install -m 0644 config/stratd.yaml $(DESTDIR)/etc/stratd/stratd.yaml
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(ALL_OBJ:.o=.d)
