@@ -228,17 +228,43 @@ bench: all $(BENCH_BIN)
 	$(Q)bench/rebuild.sh
 	$(Q)bench/latency.sh
 
-# --- install (DESTDIR for staging, PREFIX for the binaries)
+# --- install (DESTDIR for staging, PREFIX for the binaries and man pages)
 PREFIX ?= /usr/local
-install: all
+INSTALL_BINS := $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim
+MAN1 := $(wildcard man/*.1)
+MAN8 := $(wildcard man/*.8)
+install: $(INSTALL_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/stratd $(DESTDIR)/usr/share/doc/stratd \
-	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
-	install -m 0755 $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim $(DESTDIR)$(PREFIX)/bin/
+	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' systemd/stratd.service >$(DESTDIR)/lib/systemd/system/stratd.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/stratd.service
 	install -m 0644 systemd/stratd.sysusers $(DESTDIR)/usr/lib/sysusers.d/stratd.conf
 	install -m 0644 systemd/stratd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/stratd.conf
 	install -m 0644 README.md $(DESTDIR)/usr/share/doc/stratd/README.md
+	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	test -e $(DESTDIR)/etc/stratd/stratd.yaml || install -m 0644 config/stratd.yaml $(DESTDIR)/etc/stratd/stratd.yaml
+
+# --- Debian package: $(BUILD)/stratd_VERSION_ARCH.deb. The binaries are
+# built apart, in $(DEB_BUILD), with Debian's build flags (dpkg-buildflags:
+# hardening, reproducible paths) and without -Werror; the tree that `make
+# install` lays out becomes the package (packaging/deb/build-deb.sh).
+DEB_BUILD := $(BUILD)/deb/build
+DEB_STAGE := $(BUILD)/deb/work/debian/stratd
+deb:
+	$(Q)command -v dpkg-buildflags >/dev/null || \
+	  { echo "missing Debian package: dpkg-dev (run 'make setup' as root)" >&2; exit 1; }
+	$(Q)rm -rf $(BUILD)/deb/work $(BUILD)/stratd_*.deb
+	$(Q)export DEB_BUILD_MAINT_OPTIONS=hardening=+all; \
+	$(MAKE) --no-print-directory BUILD=$(DEB_BUILD) DEVELOPER=0 \
+	  EXTRA_CFLAGS="$$(dpkg-buildflags --get CFLAGS) $$(dpkg-buildflags --get CPPFLAGS)" \
+	  EXTRA_LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" \
+	  $(addprefix $(DEB_BUILD)/bin/,stratd stratctl exsim)
+	$(Q)$(MAKE) --no-print-directory -s BUILD=$(DEB_BUILD) DESTDIR=$(abspath $(DEB_STAGE)) \
+	  PREFIX=/usr install >/dev/null
+	$(Q)packaging/deb/build-deb.sh $(DEB_STAGE) $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
