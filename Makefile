@@ -206,7 +206,7 @@ asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 OPT=-O1 unit
 
 integration: all
-	$(Q)tests/run-integration.sh
+	$(Q)BIN=$(abspath $(BUILD))/bin tests/run-integration.sh
 
 # The include rules, proven: probes that break them must not compile.
 BOUNDARY_CC = $(CC) $(filter-out -MMD -MP,$(CFLAGS))
