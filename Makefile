@@ -6,8 +6,13 @@
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make bench      benchmarks (print figures)
 #   make setup      install missing Debian packages (as root)
+#   make install    install under DESTDIR/PREFIX (PREFIX=/usr/local)
+#   make deb        build a Debian package in build/
 #
-# DEVELOPER=0 drops -Werror; V=1 shows the commands.
+# `make` never installs anything: it says which packages are missing and
+# stops (run `make setup` as root); any user can build once they are there.
+# `make run` and `make test` run `make setup` first.
+# DEVELOPER=0 drops -Werror; V=1 shows the commands; BUILD=DIR builds there.
 
 BUILD     ?= build
 DEVELOPER ?= 1
@@ -40,11 +45,13 @@ ifneq ($(V),1)
 Q := @
 endif
 
-# Debian 12 packages the build, the tests and `make run` need.
-PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-dev \
-            libyaml-dev libprotobuf-c-dev protobuf-c-compiler check \
-            libsubunit-dev libsystemd-dev jq python3 procps curl systemd \
-            prometheus
+# Debian 12 packages the build needs (checked by `make`), and those the
+# tests, `make run` and `make deb` need too (installed by `make setup`).
+BUILD_PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-dev \
+                  libyaml-dev libprotobuf-c-dev protobuf-c-compiler check \
+                  libsubunit-dev libsystemd-dev
+PACKAGES := $(BUILD_PACKAGES) jq python3 procps curl systemd prometheus \
+            dpkg-dev lintian man-db groff-base
 
 # stratd.proto is the message API strategies see; the wire and state
 # formats are private to services and tools.
@@ -57,11 +64,20 @@ LIB_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c)) \
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(GEN_C:$(BUILD)/gen/%.c=$(BUILD)/obj/gen/%.o)
 LIB     := $(BUILD)/libstratd.a
 
+# Test builds: the units with fault-injection hooks (STRATD_TEST_HOOKS) are
+# compiled a second time with them into libstratd-test.a, which only
+# stratd-test and the unit tests link; release binaries have no hooks.
+HOOK_SRC     := daemon/journal.c services/orders.c
+HOOK_OBJ     := $(HOOK_SRC:%.c=$(BUILD)/obj/hooks/%.o)
+TEST_LIB     := $(BUILD)/libstratd-test.a
+TEST_LIB_OBJ := $(filter-out $(HOOK_SRC:%.c=$(BUILD)/obj/%.o),$(LIB_OBJ)) $(HOOK_OBJ)
+
 STRATCTL_SRC := $(wildcard tools/stratctl/*.c)
 EXSIM_SRC    := $(wildcard tools/exsim/*.c)
 TESTKIND_SRC := $(wildcard tests/kinds/*.c)
 UNIT_SRC     := $(wildcard tests/test_*.c)
 UNIT_BIN     := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
+LEGACY_SRC   := $(wildcard tests/legacy/*.c)
 BENCH_SRC    := $(wildcard bench/*.c)
 BENCH_BIN    := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
@@ -72,26 +88,44 @@ ALL_OBJ := $(LIB_OBJ) $(BUILD)/obj/daemon/main.o \
            $(STRATCTL_SRC:%.c=$(BUILD)/obj/%.o) $(EXSIM_SRC:%.c=$(BUILD)/obj/%.o) \
            $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) \
            $(LEGACY_SRC:%.c=$(BUILD)/obj/%.o) \
-           $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
+           $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(HOOK_OBJ)
 
-DEPS_OK := build/.deps-ok
+# Stamps: DEPS_OK, the build packages are there (checked, never installed);
+# SETUP_OK, every package of PACKAGES is (installed by `make setup`). Both
+# are redone when this Makefile changes.
+DEPS_OK  := $(BUILD)/.deps-ok
+SETUP_OK := $(BUILD)/.setup-ok
 
 .SECONDARY: $(GEN_C) $(GEN_H)
 
-.PHONY: all setup test boundaries unit asan integration run bench clean install
+.PHONY: all setup test boundaries unit asan integration run bench clean install deb
 .DEFAULT_GOAL := all
 
 all: $(BINS)
 
-# --- setup: install what is missing, once (the stamp is redone when the
-# package list in this Makefile changes).
-setup: $(DEPS_OK)
+# --- setup. `missing LIST`: the packages of LIST not installed (none when
+# dpkg-query is absent: not Debian, nothing to check).
+missing = $$(command -v dpkg-query >/dev/null || exit 0; for p in $(1); do \
+  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || printf ' %s' $$p; \
+done)
+
 $(DEPS_OK): Makefile
-	$(Q)missing=""; for p in $(PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
-	done; \
+	$(Q)missing="$(call missing,$(BUILD_PACKAGES))"; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing (run 'make setup' as root)"; exit 1; fi; \
+	  echo "missing Debian packages:$$missing" >&2; \
+	  echo "run 'make setup' as root to install them" >&2; exit 1; \
+	fi
+	$(Q)mkdir -p $(dir $@) && touch $@
+
+# Installs what is missing of PACKAGES: the one target that runs apt-get.
+setup: $(SETUP_OK)
+$(SETUP_OK): Makefile
+	$(Q)missing="$(call missing,$(PACKAGES))"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing Debian packages:$$missing" >&2; \
+	    echo "run 'make setup' as root to install them" >&2; exit 1; \
+	  fi; \
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
@@ -128,7 +162,22 @@ $(BUILD)/obj/%.o: %.c $(GEN_H) | $(DEPS_OK)
 	$(if $(Q),@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(INC_DAEMON) -c -o $@ $<
 
+# the same units with their test hooks (see HOOK_SRC), include flags as above
+$(BUILD)/obj/hooks/services/%.o: services/%.c $(GEN_H) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $< (test hooks)")
+	$(Q)$(CC) $(CFLAGS) -DSTRATD_TEST_HOOKS $(INC_SERVICE) -c -o $@ $<
+$(BUILD)/obj/hooks/daemon/%.o: daemon/%.c $(GEN_H) | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(if $(Q),@echo "  CC      $< (test hooks)")
+	$(Q)$(CC) $(CFLAGS) -DSTRATD_TEST_HOOKS $(INC_DAEMON) -c -o $@ $<
+# test code sees the hooks' declarations
+$(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SRC:%.c=$(BUILD)/obj/%.o): \
+  private CFLAGS += -DSTRATD_TEST_HOOKS
+
 $(LIB): $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(TEST_LIB): $(TEST_LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 define link
@@ -144,12 +193,11 @@ $(BUILD)/bin/stratctl: $(STRATCTL_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 $(BUILD)/bin/exsim: $(EXSIM_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
 	$(call link)
 # stratd with the test-only strategy kinds of tests/kinds/ (never installed)
-$(BUILD)/bin/stratd-test: $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(LIB)
+$(BUILD)/bin/stratd-test: $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(TEST_LIB)
 	$(call link)
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(LIB)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/test_%.o $(TEST_LIB)
 	$(call link,$(CHECK_LIBS))
 # the strategies as written on the raw API, the reference for test_typed
-LEGACY_SRC := $(wildcard tests/legacy/*.c)
 $(BUILD)/tests/test_typed: $(LEGACY_SRC:%.c=$(BUILD)/obj/%.o)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	$(call link)
@@ -159,43 +207,70 @@ unit: $(UNIT_BIN)
 	$(Q)tests/run-unit.sh $(UNIT_BIN)
 
 asan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=1 OPT=-O1 unit
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 OPT=-O1 unit
 
 integration: all
-	$(Q)tests/run-integration.sh
+	$(Q)BIN=$(abspath $(BUILD))/bin tests/run-integration.sh
 
 # The include rules, proven: probes that break them must not compile.
 BOUNDARY_CC = $(CC) $(filter-out -MMD -MP,$(CFLAGS))
 boundaries: $(GEN_H)
 	$(Q)tests/boundary/run.sh "$(BOUNDARY_CC) $(INC_STRATEGY)" "$(BOUNDARY_CC) $(INC_SERVICE)"
 
-test: $(DEPS_OK)
+test: setup
 	$(Q)$(MAKE) --no-print-directory boundaries
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory integration
 
 # --- demo and benchmarks
-run: all
+run: setup
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/run-demo.sh
 
 bench: all $(BENCH_BIN)
 	$(Q)bench/rebuild.sh
 	$(Q)bench/latency.sh
 
-# --- install (DESTDIR for staging, PREFIX for the binaries)
+# --- install (DESTDIR for staging, PREFIX for the binaries and man pages)
 PREFIX ?= /usr/local
-install: all
+INSTALL_BINS := $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim
+MAN1 := $(wildcard man/*.1)
+MAN8 := $(wildcard man/*.8)
+install: $(INSTALL_BINS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/stratd $(DESTDIR)/usr/share/doc/stratd \
-	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d
-	install -m 0755 $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim $(DESTDIR)$(PREFIX)/bin/
+	  $(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(INSTALL_BINS) $(DESTDIR)$(PREFIX)/bin/
 	sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' systemd/stratd.service >$(DESTDIR)/lib/systemd/system/stratd.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/stratd.service
 	install -m 0644 systemd/stratd.sysusers $(DESTDIR)/usr/lib/sysusers.d/stratd.conf
 	install -m 0644 systemd/stratd.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/stratd.conf
 	install -m 0644 README.md $(DESTDIR)/usr/share/doc/stratd/README.md
+	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/
 	test -e $(DESTDIR)/etc/stratd/stratd.yaml || install -m 0644 config/stratd.yaml $(DESTDIR)/etc/stratd/stratd.yaml
 
+# --- Debian package: $(BUILD)/stratd_VERSION_ARCH.deb. The binaries are
+# built apart, in $(DEB_BUILD), with Debian's build flags (dpkg-buildflags:
+# hardening, reproducible paths) and without -Werror; the tree that `make
+# install` lays out becomes the package (packaging/deb/build-deb.sh).
+DEB_BUILD := $(BUILD)/deb/build
+DEB_STAGE := $(BUILD)/deb/work/debian/stratd
+deb:
+	$(Q)command -v dpkg-buildflags >/dev/null || \
+	  { echo "missing Debian package: dpkg-dev (run 'make setup' as root)" >&2; exit 1; }
+	$(Q)rm -rf $(BUILD)/deb/work $(BUILD)/stratd_*.deb
+	$(Q)export DEB_BUILD_MAINT_OPTIONS=hardening=+all; \
+	$(MAKE) --no-print-directory BUILD=$(DEB_BUILD) DEVELOPER=0 \
+	  EXTRA_CFLAGS="$$(dpkg-buildflags --get CFLAGS) $$(dpkg-buildflags --get CPPFLAGS)" \
+	  EXTRA_LDFLAGS="$$(dpkg-buildflags --get LDFLAGS)" \
+	  $(addprefix $(DEB_BUILD)/bin/,stratd stratctl exsim)
+	$(Q)$(MAKE) --no-print-directory -s BUILD=$(DEB_BUILD) DESTDIR=$(abspath $(DEB_STAGE)) \
+	  PREFIX=/usr install >/dev/null
+	$(Q)packaging/deb/build-deb.sh $(DEB_STAGE) $(BUILD)
+
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
 
 -include $(ALL_OBJ:.o=.d)

@@ -198,12 +198,18 @@ size_t journal_pending(const struct journal *j)
     return j->pending;
 }
 
+#ifdef STRATD_TEST_HOOKS
 static long fault_after = -1;   /* commits left before an injected fault */
 
 void journal_inject_fault(long commits)
 {
     fault_after = commits;
 }
+/* True for the commit that must fail; counts the others down. */
+#define fault_now() (fault_after >= 0 && fault_after-- == 0)
+#else
+#define fault_now() 0
+#endif
 
 int journal_commit(struct journal *j)
 {
@@ -216,12 +222,10 @@ int journal_commit(struct journal *j)
     }
     if (j->pending == 0)
         return 0;
-    if (fault_after == 0)
+    if (fault_now())
         rerr = strdup("IO error: injected fault");
     else
         rocksdb_write(j->db, j->wopts, j->batch, &rerr);
-    if (fault_after >= 0)
-        fault_after--;
     rocksdb_writebatch_clear(j->batch);
     j->pending = 0;
     if (rerr)

@@ -57,9 +57,11 @@ int journal_commit(struct journal *j);
 int journal_sync(struct journal *j);
 /* Flush memtables to SST files (clean shutdown). 0 or -1. */
 int journal_flush(struct journal *j);
-/* Test builds: make the commit after `commits` more succeed fail as an I/O
- * error would (fault injection; never called by stratd itself). */
+#ifdef STRATD_TEST_HOOKS
+/* Test builds only: make the commit after `commits` more succeed fail as an
+ * I/O error would (fault injection; absent from release binaries). */
 void journal_inject_fault(long commits);
+#endif
 /* Sticky failure: non-NULL after the first failed write. */
 const char *journal_error(const struct journal *j);
 

@@ -94,12 +94,17 @@ struct orders_state {
     uint64_t sent, resent;
 };
 
+#ifdef STRATD_TEST_HOOKS
 static uint64_t crash_before_send;   /* test builds: see orders.h */
 
 void orders_test_crash_before_send(uint64_t nth)
 {
     crash_before_send = nth;
 }
+#define crash_due(o) (crash_before_send && (o)->accept_no == crash_before_send)
+#else
+#define crash_due(o) 0
+#endif
 
 static void orders_init(struct actor *a, void *state, const void *params)
 {
@@ -416,7 +421,7 @@ static void flush(struct orders_state *s)
         Stratd__Wire__Frame f = STRATD__WIRE__FRAME__INIT;
         if (!o->sent) {
             Stratd__Wire__NewOrder no = STRATD__WIRE__NEW_ORDER__INIT;
-            if (crash_before_send && o->accept_no == crash_before_send)
+            if (crash_due(o))
                 raise(SIGKILL);
             no.client_order_id = o->coid;
             no.symbol = o->symbol;

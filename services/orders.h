@@ -19,10 +19,12 @@ static inline uint64_t orders_client_order_id(uint64_t owner_key, uint64_t lsn)
     return h ? h : 1;
 }
 
+#ifdef STRATD_TEST_HOOKS
 /* Test builds only (fault injection): kill the process when the nth order
  * accepted by this process's orders services is about to be sent, i.e.
  * after the batch that accepted it is committed and before its bytes
  * leave. 0: off. */
 void orders_test_crash_before_send(uint64_t nth);
+#endif
 
 #endif
