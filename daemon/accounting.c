@@ -1,4 +1,4 @@
-/* accounting.c — see accounting.h. */
+/* accounting.c — see <stratd/accounting.h>. The runtime keeps one of these for every trading kind (trading.c); raw kinds may embed their own. */
 #include <stdio.h>
 #include <string.h>
 
