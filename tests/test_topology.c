@@ -704,6 +704,27 @@ START_TEST(test_hash)
 }
 END_TEST
 
+/* The canonical text and its hash are stored in journals: pinned here,
+ * byte for byte, escapes included ('\\', newline, ',' inside a list). */
+START_TEST(test_canon_pinned)
+{
+    load_ok(STRAT "  - { id: c, kind: cross, params: { symbol: \"a\\\\b\", fast: 5, "
+            "ratio: 0.1, live: true, tags: [\"x,y\", 'z\\'], note: \"l1\\nl2\" } }\n");
+    ck_assert_str_eq(actor("c")->params_canon,
+                     "fast=5\n"
+                     "feed=ticks\n"
+                     "live=true\n"
+                     "note=l1\\nl2\n"
+                     "ratio=0.10000000000000001\n"
+                     "slow=50\n"
+                     "symbol=a\\\\b\n"
+                     "tags=x\\,y,z\\\\\n"
+                     "timer=clock\n");
+    ck_assert_uint_eq(actor("c")->params_hash, 0x63ed0c77e4317040ull);
+    topology_release(&topo);
+}
+END_TEST
+
 /* a single string is a one-element list; anchors and aliases work */
 START_TEST(test_strings_forms)
 {
@@ -749,6 +770,7 @@ int main(void)
     tcase_add_test(tc_good, test_explicit_refs);
     tcase_add_test(tc_good, test_optional_unset);
     tcase_add_test(tc_good, test_hash);
+    tcase_add_test(tc_good, test_canon_pinned);
     tcase_add_test(tc_good, test_strings_forms);
     tcase_add_test(tc_good, test_release);
     suite_add_tcase(s, tc_good);
