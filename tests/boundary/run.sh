@@ -3,6 +3,7 @@
 # the flags the Makefile gives each directory:
 #   strategy_ok.c / service_ok.c  must compile (the test can fail),
 #   strategy_*.c / service_*.c    must not, and must say why.
+# The example strategy of strategies/README.md must compile as a strategy.
 # Also: every strategies/*.c includes only <stratd/...> and the C library.
 # usage: run.sh "STRATEGY_CC_COMMAND" "SERVICE_CC_COMMAND"
 set -u
@@ -23,6 +24,14 @@ for f in "$dir"/strategy_*.c "$dir"/service_*.c; do
        else bad "$f failed for another reason: $out"; fi ;;
   esac
 done
+
+# The guide's example strategy compiles under the strategy rules.
+example=$(mktemp --suffix=.c)
+sed -n '/<!-- example: breakout.c -->/,/<!-- end example -->/p' strategies/README.md | grep -v '^<!--\|^```' >"$example"
+if [ "$(wc -l <"$example")" -lt 20 ]; then bad "no example between the markers in strategies/README.md"
+elif out=$($strategy_cc -c -o /dev/null "$example" 2>&1); then ok "strategies/README.md's breakout.c compiles as a strategy"
+else bad "strategies/README.md's breakout.c does not compile: $out"; fi
+rm -f "$example"
 
 # Every include of every strategy: <stratd/...>, or a C library header.
 libc='assert|ctype|errno|float|inttypes|limits|math|stdarg|stdbool|stddef|stdint|stdio|stdlib|string'
