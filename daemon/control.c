@@ -15,6 +15,7 @@
 #include "runtime.h"
 #include "strbuf.h"
 #include "uuid.h"
+#include "xalloc.h"
 
 #define MAX_REQUEST 1024
 
@@ -264,9 +265,7 @@ static void answer(struct ctl_client *k)
     else
         k->reply = error_json("unknown request (expected: status, actors, actor ID)");
     n = strlen(k->reply);
-    k->reply = realloc(k->reply, n + 2);
-    if (!k->reply)
-        abort();
+    k->reply = xrealloc(k->reply, n + 2);
     k->reply[n] = '\n';
     buf = uv_buf_init(k->reply, (unsigned)(n + 1));
     k->wr.data = k;
@@ -309,9 +308,7 @@ static void on_connection(uv_stream_t *server, int status)
         log_warn("control socket: accept: %s", uv_strerror(status));
         return;
     }
-    k = calloc(1, sizeof *k);
-    if (!k)
-        abort();
+    k = xcalloc(1, sizeof *k);
     k->c = c;
     uv_pipe_init(server->loop, &k->pipe, 0);
     k->pipe.data = k;
