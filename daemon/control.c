@@ -16,6 +16,7 @@
 #include "stats.h"
 #include "strbuf.h"
 #include "uuid.h"
+#include "xalloc.h"
 
 #define MAX_REQUEST 1024
 
@@ -160,30 +161,28 @@ static char *error_json(const char *msg)
 /* Human form of "status": one "key: value" line each. */
 static char *status_text(struct runtime *rt, double uptime_s)
 {
-    struct json j;
-    char line[512];
+    struct strbuf b = STRBUF_INIT;
     size_t pending = 0;
 
     for (size_t i = 0; i < rt->n_actors; i++)
         pending += rt->actors[i].mbox.len;
-    json_init(&j);   /* used as a plain growable buffer */
-#define LINE(...) do { snprintf(line, sizeof line, __VA_ARGS__); json_raw(&j, line); } while (0)
-    LINE("phase:     %s\n", phase_name(rt->phase));
-    LINE("lsn:       %llu\n", (unsigned long long)(rt->next_lsn - 1));
-    LINE("actors:    %zu\n", rt->n_actors);
-    LINE("rebuild:   %llu messages, %llu entries, %llu pending, %.3f s\n",
-         (unsigned long long)rt->rebuild.deliveries, (unsigned long long)rt->rebuild.entries,
-         (unsigned long long)rt->rebuild.pending, rt->rebuild.seconds);
-    LINE("journal:   %s (fsync %s)%s%s\n", rt->topo->journal_path, journal_fsync_name(rt->topo->fsync),
-         journal_error(rt->journal) ? ", FAILED: " : "",
-         journal_error(rt->journal) ? journal_error(rt->journal) : "");
-    LINE("handled:   %llu\n", (unsigned long long)rt->delivered);
-    LINE("journaled: %llu\n", (unsigned long long)rt->journaled);
-    LINE("mailboxes: %zu queued, max %zu\n", pending, rt->mailbox_max);
-    LINE("rss:       %ld kB\n", proc_rss_kb());
-    LINE("uptime:    %.1f s", uptime_s);
-#undef LINE
-    return json_take(&j);
+    strbuf_printf(&b, "phase:     %s\n", phase_name(rt->phase));
+    strbuf_printf(&b, "lsn:       %llu\n", (unsigned long long)(rt->next_lsn - 1));
+    strbuf_printf(&b, "actors:    %zu\n", rt->n_actors);
+    strbuf_printf(&b, "rebuild:   %llu messages, %llu entries, %llu pending, %.3f s\n",
+                  (unsigned long long)rt->rebuild.deliveries,
+                  (unsigned long long)rt->rebuild.entries,
+                  (unsigned long long)rt->rebuild.pending, rt->rebuild.seconds);
+    strbuf_printf(&b, "journal:   %s (fsync %s)%s%s\n", rt->topo->journal_path,
+                  journal_fsync_name(rt->topo->fsync),
+                  journal_error(rt->journal) ? ", FAILED: " : "",
+                  journal_error(rt->journal) ? journal_error(rt->journal) : "");
+    strbuf_printf(&b, "handled:   %llu\n", (unsigned long long)rt->delivered);
+    strbuf_printf(&b, "journaled: %llu\n", (unsigned long long)rt->journaled);
+    strbuf_printf(&b, "mailboxes: %zu queued, max %zu\n", pending, rt->mailbox_max);
+    strbuf_printf(&b, "rss:       %ld kB\n", proc_rss_kb());
+    strbuf_printf(&b, "uptime:    %.1f s", uptime_s);
+    return strbuf_take(&b);
 }
 
 /* Human form of "actors": a table; stats as compact JSON. */
@@ -273,9 +272,7 @@ static void answer(struct ctl_client *k)
     else
         k->reply = error_json("unknown request (expected: status, actors, actor ID)");
     n = strlen(k->reply);
-    k->reply = realloc(k->reply, n + 2);
-    if (!k->reply)
-        abort();
+    k->reply = xrealloc(k->reply, n + 2);
     k->reply[n] = '\n';
     buf = uv_buf_init(k->reply, (unsigned)(n + 1));
     k->wr.data = k;
@@ -318,9 +315,7 @@ static void on_connection(uv_stream_t *server, int status)
         log_warn("control socket: accept: %s", uv_strerror(status));
         return;
     }
-    k = calloc(1, sizeof *k);
-    if (!k)
-        abort();
+    k = xcalloc(1, sizeof *k);
     k->c = c;
     uv_pipe_init(server->loop, &k->pipe, 0);
     k->pipe.data = k;

@@ -1,8 +1,8 @@
 /*
  * rebuild.h — step 3 of a restart: replay the journal into the actors.
  *
- * Entries are scanned in lsn order and decoded once each (into an arena
- * reset per entry). Each receiver whose watermark is ≥ the entry's lsn
+ * Entries are scanned in lsn order and decoded once each (entry_decode.c's
+ * fast path, else protobuf-c into an arena reset per entry). Each receiver whose watermark is ≥ the entry's lsn
  * handles it in replay mode: its clock is the entry's time, its sends are
  * dropped. Receivers whose watermark is below it get the entry in their
  * mailbox instead, for runtime_go_live() to deliver live. Receivers that are

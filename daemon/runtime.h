@@ -30,8 +30,8 @@
 #include <uv.h>
 
 #include "actor.h"
-#include "journal.h"
 #include "histogram.h"
+#include "journal.h"
 #include "meta.h"
 #include "rng.h"
 #include "topology.h"

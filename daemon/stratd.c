@@ -4,7 +4,7 @@
  *   load topology ──error──> exit 2 (nothing written)
  *   open journal, compare params ──changed──> exit 2
  *   spawn actors, replay (rebuild.c) ──drift──> exit 1 unless --accept-drift
- *   go live: backlog, Start for new actors, services, READY=1
+ *   go live: Start for new actors, backlog, services, READY=1
  *   SIGTERM/SIGINT: services stop, commit, digests, clean marker, exit 0
  *   journal write failure: exit 1 (committed data stays)
  */
@@ -201,11 +201,16 @@ static int drift_check(struct daemon *d, bool accept)
     return -1;
 }
 
-static int run(struct daemon *d, bool accept_drift)
+/* The steps of run(), in order. Each returns GO_ON, or the exit code the
+ * run ends with. */
+#define GO_ON (-1)
+
+/* Open (creating) the journal, load its metadata into *m and compare it
+ * with the topology: a changed actor refuses the start (exit 2) before
+ * anything is written. */
+static int open_journal(struct daemon *d, struct meta *m)
 {
     char err[1024];
-    struct meta m;
-    int rc;
 
     d->journal = journal_open(d->topo.journal_path, true, false, d->topo.fsync,
                               err, sizeof err);
@@ -214,15 +219,24 @@ static int run(struct daemon *d, bool accept_drift)
         sd_notifyf(0, "STATUS=journal cannot be opened: %s", err);
         return EXIT_RUNTIME;
     }
-    if (meta_load(d->journal, &m, err, sizeof err) != 0) {
+    if (meta_load(d->journal, m, err, sizeof err) != 0) {
         log_error("%s", err);
         return EXIT_RUNTIME;
     }
-    if (report_diff(&d->topo, &m) > 0) {
-        meta_release(&m);
+    if (report_diff(&d->topo, m) > 0) {
+        meta_release(m);
         sd_notify(0, "STATUS=config error: actor params changed (see log)");
         return EXIT_CONFIG;
     }
+    return GO_ON;
+}
+
+/* The loop and its signal handlers, the runtime over the journal (it takes
+ * over m: rebuild steps 1 and 2), the control socket and the metrics
+ * endpoint (they answer during the rebuild already). */
+static int init_runtime(struct daemon *d, struct meta *m)
+{
+    char err[1024];
 
     d->loop = uv_default_loop();
     uv_signal_init(d->loop, &d->sigterm);
@@ -231,7 +245,7 @@ static int run(struct daemon *d, bool accept_drift)
     uv_signal_start(&d->sigterm, on_signal, SIGTERM);
     uv_signal_start(&d->sigint, on_signal, SIGINT);
 
-    runtime_init(&d->rt, &d->topo, d->journal, &m, d->loop);
+    runtime_init(&d->rt, &d->topo, d->journal, m, d->loop);
     if (control_start(&d->control, d->loop, d->topo.control_socket, &d->rt,
                       err, sizeof err) != 0) {
         log_error("%s", err);
@@ -242,13 +256,21 @@ static int run(struct daemon *d, bool accept_drift)
         log_error("%s", err);
         return EXIT_RUNTIME;
     }
-
     log_info("stratd %s: %zu actors, journal %s (%" PRIu64 " entries, fsync %s)",
              STRATD_VERSION, d->rt.n_actors, d->topo.journal_path, d->rt.backlog_lsn,
              journal_fsync_name(d->topo.fsync));
+    return GO_ON;
+}
+
+/* Rebuild step 3 (rebuild.c), then the drift check against the digests of
+ * the last clean stop. A stop requested meanwhile ends the run: nothing
+ * was written. */
+static int rebuild(struct daemon *d, bool accept_drift)
+{
+    char err[1024];
+
     sd_notify(0, "STATUS=rebuilding");
-    rc = rebuild_run(&d->rt, on_progress, d, err, sizeof err);
-    if (rc < 0) {
+    if (rebuild_run(&d->rt, on_progress, d, err, sizeof err) < 0) {
         if (d->tty)
             fputc('\n', stderr);
         log_error("rebuild: %s", err);
@@ -268,17 +290,24 @@ static int run(struct daemon *d, bool accept_drift)
         sd_notify(0, "STATUS=start refused: replay drift (see log)");
         return EXIT_RUNTIME;
     }
+    return GO_ON;
+}
+
+/* Rebuild steps 4 and 5 (runtime_go_live), then READY=1, the STATUS=
+ * timer and the watchdog. */
+static int go_live(struct daemon *d)
+{
+    uint64_t wd_usec = 0;
+    size_t fresh = 0;
+
     if (runtime_go_live(&d->rt) != 0)
         return EXIT_RUNTIME;
-
-    size_t fresh = 0;
     for (size_t i = 0; i < d->rt.n_actors; i++)
         fresh += d->rt.actors[i].is_new;
     log_info("live: %zu actors (%zu new), lsn %" PRIu64, d->rt.n_actors, fresh,
              d->rt.next_lsn - 1);
     sd_notifyf(0, "READY=1\nSTATUS=live: %zu actors", d->rt.n_actors);
 
-    uint64_t wd_usec = 0;
     uv_timer_init(d->loop, &d->status);
     d->status.data = d;
     uv_timer_start(&d->status, on_status, 1000, 1000);
@@ -287,6 +316,14 @@ static int run(struct daemon *d, bool accept_drift)
         uv_timer_start(&d->watchdog, on_watchdog, 0, wd_usec / 2000 ? wd_usec / 2000 : 1);
         sd_notify(0, "WATCHDOG=1");
     }
+    return GO_ON;
+}
+
+/* The live loop, until a signal stops the daemon (shutdown_daemon) or the
+ * journal fails; then the exit code: 1 after a journal failure (handling
+ * stopped, no output released for the lost batch), else the stop's. */
+static int loop_until_stop(struct daemon *d)
+{
     if (d->stop_requested)
         shutdown_daemon(d, "signal during startup");
     else
@@ -298,11 +335,20 @@ static int run(struct daemon *d, bool accept_drift)
                   "exiting (committed data is safe)");
         d->rt.phase = PHASE_STOPPING;
         shutdown_daemon(d, "journal failure");
-        rc = EXIT_RUNTIME;
-    } else {
-        rc = d->exit_code;
+        return EXIT_RUNTIME;
     }
-    return rc;
+    return d->exit_code;
+}
+
+static int run(struct daemon *d, bool accept_drift)
+{
+    struct meta m;
+    int rc;
+
+    if ((rc = open_journal(d, &m)) != GO_ON || (rc = init_runtime(d, &m)) != GO_ON ||
+        (rc = rebuild(d, accept_drift)) != GO_ON || (rc = go_live(d)) != GO_ON)
+        return rc;
+    return loop_until_stop(d);
 }
 
 int stratd_main(int argc, char **argv, const struct actor_kind *const *extra_kinds)

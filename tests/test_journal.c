@@ -529,6 +529,43 @@ static void id_uuid(uint8_t u[16], const char *id)
     uuid_v5(u, uuid_ns_stratd, id, strlen(id));
 }
 
+/* test_meta_round_trip: the three records as loaded (m sorted by number:
+ * beta 1, gamma 2 retired, alpha 3); u[k] and ta[k] for alpha, beta, gamma. */
+static void check_loaded_records(struct meta *mp, uint8_t u[3][16], const struct topo_actor *ta)
+{
+    struct meta m = *mp;
+
+    ck_assert_str_eq(m.actors[0].id, "beta");
+    ck_assert_mem_eq(m.actors[0].uuid, u[1], 16);
+    ck_assert_str_eq(m.actors[0].kind, "probe");
+    ck_assert_str_eq(m.actors[0].params, "feed=md\nsymbol=ETH\n");
+    ck_assert_uint_eq(m.actors[0].params_hash, ta[1].params_hash);
+    ck_assert(!m.actors[0].retired);
+    ck_assert_uint_eq(m.actors[0].watermark, 42);
+    ck_assert(m.actors[0].has_digest);
+    ck_assert_uint_eq(m.actors[0].digest, 0xdeadbeefcafef00dull);
+
+    ck_assert_str_eq(m.actors[1].id, "gamma");
+    ck_assert(m.actors[1].retired);
+    ck_assert_str_eq(m.actors[1].params, "");
+    ck_assert_uint_eq(m.actors[1].watermark, 0);
+    ck_assert(!m.actors[1].has_digest);
+
+    ck_assert_str_eq(m.actors[2].id, "alpha");
+    ck_assert_uint_eq(m.actors[2].watermark, 0x0102030405060708ull);
+    ck_assert(!m.actors[2].has_digest);
+
+    ck_assert_ptr_eq(meta_find_uuid(&m, u[0]), &m.actors[2]);
+    /* retired actors are not found by id or uuid: the id is free again */
+    ck_assert_ptr_null(meta_find_id(&m, "gamma"));
+    ck_assert_ptr_null(meta_find_id(&m, "delta"));
+    {
+        uint8_t other[16];
+        id_uuid(other, "delta");
+        ck_assert_ptr_null(meta_find_uuid(&m, other));
+    }
+}
+
 START_TEST(test_meta_round_trip)
 {
     struct jfix f;
@@ -566,35 +603,7 @@ START_TEST(test_meta_round_trip)
     ck_assert_uint_eq(m.actors[1].number, 2);
     ck_assert_uint_eq(m.actors[2].number, 3);
 
-    ck_assert_str_eq(m.actors[0].id, "beta");
-    ck_assert_mem_eq(m.actors[0].uuid, u[1], 16);
-    ck_assert_str_eq(m.actors[0].kind, "probe");
-    ck_assert_str_eq(m.actors[0].params, "feed=md\nsymbol=ETH\n");
-    ck_assert_uint_eq(m.actors[0].params_hash, ta[1].params_hash);
-    ck_assert(!m.actors[0].retired);
-    ck_assert_uint_eq(m.actors[0].watermark, 42);
-    ck_assert(m.actors[0].has_digest);
-    ck_assert_uint_eq(m.actors[0].digest, 0xdeadbeefcafef00dull);
-
-    ck_assert_str_eq(m.actors[1].id, "gamma");
-    ck_assert(m.actors[1].retired);
-    ck_assert_str_eq(m.actors[1].params, "");
-    ck_assert_uint_eq(m.actors[1].watermark, 0);
-    ck_assert(!m.actors[1].has_digest);
-
-    ck_assert_str_eq(m.actors[2].id, "alpha");
-    ck_assert_uint_eq(m.actors[2].watermark, 0x0102030405060708ull);
-    ck_assert(!m.actors[2].has_digest);
-
-    ck_assert_ptr_eq(meta_find_uuid(&m, u[0]), &m.actors[2]);
-    /* retired actors are not found by id or uuid: the id is free again */
-    ck_assert_ptr_null(meta_find_id(&m, "gamma"));
-    ck_assert_ptr_null(meta_find_id(&m, "delta"));
-    {
-        uint8_t other[16];
-        id_uuid(other, "delta");
-        ck_assert_ptr_null(meta_find_uuid(&m, other));
-    }
+    check_loaded_records(&m, u, ta);
     meta_release(&m);
     ck_assert_uint_eq(m.n, 0);
     ck_assert_ptr_null(m.actors);
@@ -676,52 +685,11 @@ static const struct meta_diff_item *diff_find(const struct meta_diff *d, const c
     return NULL;
 }
 
-START_TEST(test_meta_diff)
+/* test_meta_diff: each actor's verdict in d (the full topology). */
+static void check_diff_items(const struct meta_diff *dp)
 {
-    /* a kind with the same param table as probe but another name */
-    static struct actor_kind other_kind;
-    struct jfix f;
-    struct topo_actor stored[6], now[6];
-    struct topology t = {0};
-    struct meta m;
-    struct meta_diff d;
+    struct meta_diff d = *dp;
     const struct meta_diff_item *it;
-    uint8_t u[16];
-    char err[256];
-
-    other_kind = probe_kind;
-    other_kind.name = "other";
-
-    jfix_open(&f);
-    /* what the journal knows */
-    fake_actor(&stored[0], "same", &probe_kind, "feed=md\nsymbol=BTC\n");
-    fake_actor(&stored[1], "changed", &probe_kind, "a=1\nb=2\nc=3\n");
-    fake_actor(&stored[2], "kindchg", &probe_kind, "feed=md\nsymbol=BTC\n");
-    fake_actor(&stored[3], "gone", &probe_kind, "feed=md\nsymbol=X\n");
-    fake_actor(&stored[4], "retired", &probe_kind, "feed=md\nsymbol=Y\n");
-    fake_actor(&stored[5], "hashonly", &probe_kind, "feed=md\nsymbol=Z\n");
-    for (uint32_t i = 0; i < 6; i++) {
-        id_uuid(u, stored[i].id);
-        meta_put_actor(f.j, u, i + 1, &stored[i], i == 4);
-    }
-    ck_assert_int_eq(journal_commit(f.j), 0);
-    ck_assert_int_eq(meta_load(f.j, &m, err, sizeof err), 0);
-
-    /* what the topology says now */
-    fake_actor(&now[0], "same", &probe_kind, "feed=md\nsymbol=BTC\n");
-    fake_actor(&now[1], "changed", &probe_kind, "a=1\nb=5\nd=4\n");
-    fake_actor(&now[2], "kindchg", &other_kind, "feed=md\nsymbol=BTC\n");
-    fake_actor(&now[3], "fresh", &probe_kind, "feed=md\nsymbol=ETH\n");
-    fake_actor(&now[4], "retired", &probe_kind, "feed=md\nsymbol=Y\n");
-    fake_actor(&now[5], "hashonly", &probe_kind, "feed=md\nsymbol=Z\n");
-    now[5].params_hash ^= 1;   /* same text, another hash */
-    now[1].line = 12, now[1].col = 5;
-    t.actors = now;
-    t.n_actors = 6;
-
-    meta_diff(&m, &t, &d);
-    ck_assert_uint_eq(d.n, 7);   /* six in the topology + "gone" */
-    ck_assert_uint_eq(d.changed, 3);
 
     it = diff_find(&d, "same");
     ck_assert_ptr_nonnull(it);
@@ -761,6 +729,55 @@ START_TEST(test_meta_diff)
     ck_assert_ptr_nonnull(it);
     ck_assert_int_eq(it->change, META_REMOVED);
     ck_assert_str_eq(it->kind, "probe");
+}
+
+START_TEST(test_meta_diff)
+{
+    /* a kind with the same param table as probe but another name */
+    static struct actor_kind other_kind;
+    struct jfix f;
+    struct topo_actor stored[6], now[6];
+    struct topology t = {0};
+    struct meta m;
+    struct meta_diff d;
+    uint8_t u[16];
+    char err[256];
+
+    other_kind = probe_kind;
+    other_kind.name = "other";
+
+    jfix_open(&f);
+    /* what the journal knows */
+    fake_actor(&stored[0], "same", &probe_kind, "feed=md\nsymbol=BTC\n");
+    fake_actor(&stored[1], "changed", &probe_kind, "a=1\nb=2\nc=3\n");
+    fake_actor(&stored[2], "kindchg", &probe_kind, "feed=md\nsymbol=BTC\n");
+    fake_actor(&stored[3], "gone", &probe_kind, "feed=md\nsymbol=X\n");
+    fake_actor(&stored[4], "retired", &probe_kind, "feed=md\nsymbol=Y\n");
+    fake_actor(&stored[5], "hashonly", &probe_kind, "feed=md\nsymbol=Z\n");
+    for (uint32_t i = 0; i < 6; i++) {
+        id_uuid(u, stored[i].id);
+        meta_put_actor(f.j, u, i + 1, &stored[i], i == 4);
+    }
+    ck_assert_int_eq(journal_commit(f.j), 0);
+    ck_assert_int_eq(meta_load(f.j, &m, err, sizeof err), 0);
+
+    /* what the topology says now */
+    fake_actor(&now[0], "same", &probe_kind, "feed=md\nsymbol=BTC\n");
+    fake_actor(&now[1], "changed", &probe_kind, "a=1\nb=5\nd=4\n");
+    fake_actor(&now[2], "kindchg", &other_kind, "feed=md\nsymbol=BTC\n");
+    fake_actor(&now[3], "fresh", &probe_kind, "feed=md\nsymbol=ETH\n");
+    fake_actor(&now[4], "retired", &probe_kind, "feed=md\nsymbol=Y\n");
+    fake_actor(&now[5], "hashonly", &probe_kind, "feed=md\nsymbol=Z\n");
+    now[5].params_hash ^= 1;   /* same text, another hash */
+    now[1].line = 12, now[1].col = 5;
+    t.actors = now;
+    t.n_actors = 6;
+
+    meta_diff(&m, &t, &d);
+    ck_assert_uint_eq(d.n, 7);   /* six in the topology + "gone" */
+    ck_assert_uint_eq(d.changed, 3);
+
+    check_diff_items(&d);
     meta_diff_release(&d);
     ck_assert_uint_eq(d.n, 0);
 

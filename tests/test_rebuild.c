@@ -124,44 +124,41 @@ static void write_journal(struct tu_rig *r, bool with_r2)
     ck_assert_int_eq(journal_commit(r->j), 0);
 }
 
-START_TEST(test_replay_single_actor)
+/* test_replay_single_actor, after the restart: r1 known with its number
+ * and watermark, r2 new, the two removed actors standing in behind them. */
+static void check_spawned_over_journal(struct tu_rig *r, struct actor **pr1, struct actor **pr2)
 {
-    struct tu_rig r;
-    struct progress_log pl = {0};
     struct actor *r1, *r2;
-    struct rec_state *s1;
-    struct meta m;
-    char err[256] = "";
-    static const uint64_t want_lsn[3] = {1, 2, 4}, want_val[3] = {10, 20, 40};
 
-    tu_rig_open(&r, pair_yaml);
-    write_journal(&r, false);
-    tu_rig_restart(&r);   /* runtime_init over the journal just written */
-
-    r1 = by_id(&r, "r1");
-    r2 = by_id(&r, "r2");
+    r1 = *pr1 = by_id(r, "r1");
+    r2 = *pr2 = by_id(r, "r2");
     ck_assert(!r1->is_new);
     ck_assert_uint_eq(r1->number, 1);
     ck_assert_uint_eq(r1->watermark, 4);
     ck_assert(r2->is_new);
     ck_assert_uint_eq(r2->number, 4);   /* after every number known */
-    ck_assert_uint_eq(r.rt.backlog_lsn, 6);
-    ck_assert_uint_eq(r.rt.next_lsn, 7);
+    ck_assert_uint_eq(r->rt.backlog_lsn, 6);
+    ck_assert_uint_eq(r->rt.next_lsn, 7);
     /* the two removed actors stand behind the topology's, handling nothing */
-    ck_assert_uint_eq(r.rt.n_actors, 2);
-    ck_assert_uint_eq(r.rt.n_all, 4);
+    ck_assert_uint_eq(r->rt.n_actors, 2);
+    ck_assert_uint_eq(r->rt.n_all, 4);
     for (size_t i = 2; i < 4; i++) {
-        struct actor *g = &r.rt.actors[i];
+        struct actor *g = &r->rt.actors[i];
         ck_assert(g->removed);
         ck_assert_uint_eq(g->number, i);
         ck_assert_uint_eq(g->stable_key, key_of(i == 2 ? "gone" : "gone2"));
-        ck_assert_ptr_eq(r.rt.by_number[i], g);
+        ck_assert_ptr_eq(r->rt.by_number[i], g);
     }
-    ck_assert_ptr_null(runtime_by_id(&r.rt, "gone"));
+    ck_assert_ptr_null(runtime_by_id(&r->rt, "gone"));
 
-    ck_assert_int_eq(rebuild_run(&r.rt, on_progress, &pl, err, sizeof err), 0);
-    ck_assert(r.rt.replaying);
-    s1 = r1->state;
+}
+
+/* test_replay_single_actor, after rebuild_run. */
+static void check_replayed(struct tu_rig *r, struct actor *r1, struct actor *r2,
+                           const struct progress_log *pl)
+{
+    static const uint64_t want_lsn[3] = {1, 2, 4}, want_val[3] = {10, 20, 40};
+    struct rec_state *s1 = r1->state;
 
     /* entries up to the watermark, in lsn order, at their journaled time */
     ck_assert_uint_eq(s1->n, 3);
@@ -187,35 +184,44 @@ START_TEST(test_replay_single_actor)
     ck_assert_int_eq(mbox_at(r1, 0)->time_ns, TIME(5));
     ck_assert_uint_eq(mbox_at(r1, 1)->pb->msg->poke->value, 60);
     ck_assert(r1->in_runq);
-    ck_assert_uint_eq(r.rt.backlog, 2);
+    ck_assert_uint_eq(r->rt.backlog, 2);
 
     /* the forwards r1 made while replaying were dropped */
     ck_assert_uint_eq(r2->mbox.len, 0);
     ck_assert_uint_eq(((struct rec_state *)r2->state)->n, 0);
     /* nothing for the removed ones either */
-    ck_assert_uint_eq(r.rt.actors[2].mbox.len, 0);
-    ck_assert_uint_eq(r.rt.actors[3].mbox.len, 0);
-    ck_assert_uint_eq(r.rt.actors[2].handled, 0);
-    ck_assert_uint_eq(journal_last_lsn(r.j), 6);
-    ck_assert_uint_eq(journal_pending(r.j), 0);
-    ck_assert_uint_eq(r.rt.next_lsn, 7);
-    ck_assert_uint_eq(r.rt.journaled, 0);
+    ck_assert_uint_eq(r->rt.actors[2].mbox.len, 0);
+    ck_assert_uint_eq(r->rt.actors[3].mbox.len, 0);
+    ck_assert_uint_eq(r->rt.actors[2].handled, 0);
+    ck_assert_uint_eq(journal_last_lsn(r->j), 6);
+    ck_assert_uint_eq(journal_pending(r->j), 0);
+    ck_assert_uint_eq(r->rt.next_lsn, 7);
+    ck_assert_uint_eq(r->rt.journaled, 0);
 
     /* figures */
-    ck_assert_uint_eq(r.rt.rebuild.entries, 6);
-    ck_assert_uint_eq(r.rt.rebuild.deliveries, 3);
-    ck_assert_uint_eq(r.rt.rebuild.pending, 2);
-    ck_assert_uint_eq(r.rt.rebuild.total_entries, 6);
-    ck_assert_int_eq(r.rt.last_time_ns, TIME(6));
-    ck_assert_int_eq(pl.calls, 1);
-    ck_assert_uint_eq(pl.done, 6);
-    ck_assert_uint_eq(pl.total, 6);
+    ck_assert_uint_eq(r->rt.rebuild.entries, 6);
+    ck_assert_uint_eq(r->rt.rebuild.deliveries, 3);
+    ck_assert_uint_eq(r->rt.rebuild.pending, 2);
+    ck_assert_uint_eq(r->rt.rebuild.total_entries, 6);
+    ck_assert_int_eq(r->rt.last_time_ns, TIME(6));
+    ck_assert_int_eq(pl->calls, 1);
+    ck_assert_uint_eq(pl->done, 6);
+    ck_assert_uint_eq(pl->total, 6);
+
+}
+
+/* test_replay_single_actor, after runtime_go_live. */
+static void check_backlog_live(struct tu_rig *r, struct actor *r1, struct actor *r2)
+{
+    struct rec_state *s1 = r1->state;
+    struct meta m;
+    char err[256] = "";
 
     /* step 5 then 4: r2's Start is queued first, then the backlog is
      * handled live (sends on); r2 starts before it sees r1's forwards */
-    ck_assert_int_eq(runtime_go_live(&r.rt), 0);
-    ck_assert(!r.rt.replaying);
-    ck_assert_uint_eq(r.rt.backlog, 0);
+    ck_assert_int_eq(runtime_go_live(&r->rt), 0);
+    ck_assert(!r->rt.replaying);
+    ck_assert_uint_eq(r->rt.backlog, 0);
     ck_assert_uint_eq(s1->n, 5);
     ck_assert_uint_eq(s1->items[3].lsn, 5);
     ck_assert_uint_eq(s1->items[4].lsn, 6);
@@ -223,7 +229,7 @@ START_TEST(test_replay_single_actor)
     ck_assert_uint_eq(r1->watermark, 6);
     /* one Start and two forwards, journaled after the old entries, and
      * handled by r2 in that order in the same rounds */
-    ck_assert_uint_eq(journal_last_lsn(r.j), 9);
+    ck_assert_uint_eq(journal_last_lsn(r->j), 9);
     ck_assert_uint_eq(r2->mbox.len, 0);
     ck_assert_uint_eq(r2->handled, 3);
     ck_assert_uint_eq(r2->watermark, 9);
@@ -234,12 +240,30 @@ START_TEST(test_replay_single_actor)
         ck_assert_uint_eq(s2->items[0].value, 50 + REC_FWD);
         ck_assert_uint_eq(s2->items[1].value, 60 + REC_FWD);
     }
-    ck_assert_int_eq(meta_load(r.j, &m, err, sizeof err), 0);
+    ck_assert_int_eq(meta_load(r->j, &m, err, sizeof err), 0);
     ck_assert_uint_eq(meta_find_id(&m, "r1")->watermark, 6);
     ck_assert_ptr_nonnull(meta_find_id(&m, "r2"));
     ck_assert_uint_eq(meta_find_id(&m, "r2")->number, 4);
     ck_assert_ptr_nonnull(meta_find_id(&m, "gone"));   /* left in place */
     meta_release(&m);
+}
+
+START_TEST(test_replay_single_actor)
+{
+    struct tu_rig r;
+    struct progress_log pl = {0};
+    struct actor *r1, *r2;
+    char err[256] = "";
+
+    tu_rig_open(&r, pair_yaml);
+    write_journal(&r, false);
+    tu_rig_restart(&r);   /* runtime_init over the journal just written */
+    check_spawned_over_journal(&r, &r1, &r2);
+
+    ck_assert_int_eq(rebuild_run(&r.rt, on_progress, &pl, err, sizeof err), 0);
+    ck_assert(r.rt.replaying);
+    check_replayed(&r, r1, r2, &pl);
+    check_backlog_live(&r, r1, r2);
     tu_rig_close(&r);
 }
 END_TEST
