@@ -188,58 +188,44 @@ static char *status_text(struct runtime *rt, double uptime_s)
 /* Human form of "actors": a table; stats as compact JSON. */
 static char *actors_text(struct runtime *rt)
 {
-    struct json j;
+    struct strbuf b = STRBUF_INIT;
     struct stats st = STATS_INIT;
-    struct strbuf text = STRBUF_INIT;
-    char line[1024];
 
-    json_init(&j);
-    snprintf(line, sizeof line, "%-20s %-15s %10s %7s %-16s %s", "ID", "KIND", "HANDLED",
-             "MAILBOX", "DIGEST", "STATS");
-    json_raw(&j, line);
+    strbuf_printf(&b, "%-20s %-15s %10s %7s %-16s %s", "ID", "KIND", "HANDLED", "MAILBOX",
+                  "DIGEST", "STATS");
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
         stats_collect(&st, a->kind, a->state, a->account);
-        strbuf_reset(&text);
-        stats_render_text(&st, &text);
-        snprintf(line, sizeof line, "\n%-20s %-15s %10llu %7zu %016llx ", a->topo->id,
-                 a->kind->name, (unsigned long long)a->handled, a->mbox.len,
-                 (unsigned long long)runtime_digest(a));
-        json_raw(&j, line);
-        json_raw(&j, strbuf_str(&text));
+        strbuf_printf(&b, "\n%-20s %-15s %10llu %7zu %016llx ", a->topo->id, a->kind->name,
+                      (unsigned long long)a->handled, a->mbox.len,
+                      (unsigned long long)runtime_digest(a));
+        stats_render_text(&st, &b);
     }
     stats_release(&st);
-    strbuf_release(&text);
-    return json_take(&j);
+    return strbuf_take(&b);
 }
 
 /* Human form of "actor ID". */
 static char *actor_text(struct runtime *rt, const char *id)
 {
     struct actor *a = runtime_by_id(rt, id);
-    struct json j;
+    struct strbuf b = STRBUF_INIT;
     struct stats st = STATS_INIT;
-    struct strbuf text = STRBUF_INIT;
-    char line[1024], uuid[37];
+    char uuid[37];
 
     if (!a)
         return NULL;
     uuid_format(uuid, a->uuid);
+    strbuf_printf(&b, "id:        %s\nkind:      %s (%s)\nuuid:      %s\nnumber:    %u\n"
+                  "handled:   %llu\nwatermark: %llu\nmailbox:   %zu\ndigest:    %016llx\n"
+                  "stats:     ",
+                  a->topo->id, a->kind->name, a->kind->service ? "service" : "strategy", uuid,
+                  a->number, (unsigned long long)a->handled, (unsigned long long)a->watermark,
+                  a->mbox.len, (unsigned long long)runtime_digest(a));
     stats_collect(&st, a->kind, a->state, a->account);
-    stats_render_text(&st, &text);
+    stats_render_text(&st, &b);
     stats_release(&st);
-    json_init(&j);
-    snprintf(line, sizeof line,
-             "id:        %s\nkind:      %s (%s)\nuuid:      %s\nnumber:    %u\n"
-             "handled:   %llu\nwatermark: %llu\nmailbox:   %zu\ndigest:    %016llx\n"
-             "stats:     ",
-             a->topo->id, a->kind->name, a->kind->service ? "service" : "strategy", uuid,
-             a->number, (unsigned long long)a->handled, (unsigned long long)a->watermark,
-             a->mbox.len, (unsigned long long)runtime_digest(a));
-    json_raw(&j, line);
-    json_raw(&j, strbuf_str(&text));
-    strbuf_release(&text);
-    return json_take(&j);
+    return strbuf_take(&b);
 }
 
 static void answer(struct ctl_client *k)

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "histogram.h"
-#include "json.h"
 #include "metrics.h"
 #include "proc.h"
 #include "runtime.h"
@@ -30,38 +29,25 @@ struct mconn {
     bool answered;
 };
 
-/* json.h's buffer doubles as a string builder here. */
-static void printf_(struct json *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void printf_(struct json *b, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    json_raw(b, line);
-}
-
-static void metric(struct json *b, const char *name, const char *type,
+static void metric(struct strbuf *b, const char *name, const char *type,
                    const char *help, double v)
 {
-    printf_(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
+    strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, v);
 }
 
-static void histogram(struct json *b, const char *name, const char *help,
+static void histogram(struct strbuf *b, const char *name, const char *help,
                       const struct histogram *h)
 {
     uint64_t cum = 0;
 
-    printf_(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    strbuf_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
     for (size_t i = 0; i < HIST_BUCKETS; i++) {
         cum += h->counts[i];
-        printf_(b, "%s_bucket{le=\"%.9g\"} %llu\n", name, h->le[i], (unsigned long long)cum);
+        strbuf_printf(b, "%s_bucket{le=\"%.9g\"} %llu\n", name, h->le[i], (unsigned long long)cum);
     }
     cum += h->counts[HIST_BUCKETS];
-    printf_(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
-    printf_(b, "%s_sum %.17g\n%s_count %llu\n", name, h->sum, name, (unsigned long long)h->count);
+    strbuf_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+    strbuf_printf(b, "%s_sum %.17g\n%s_count %llu\n", name, h->sum, name, (unsigned long long)h->count);
 }
 
 static double rss_bytes(void)
@@ -72,41 +58,37 @@ static double rss_bytes(void)
 
 /* Every actor's numeric stats (orders sent/acked/rejected, feed gaps and
  * reconnects, positions, PnL, ...) as one labelled gauge family. */
-static void actor_stats(struct json *b, struct runtime *rt)
+static void actor_stats(struct strbuf *b, struct runtime *rt)
 {
     struct stats st = STATS_INIT;
-    struct strbuf lines = STRBUF_INIT;
 
-    printf_(b, "# HELP stratd_actor_stat The numeric figures each actor reports in "
+    strbuf_printf(b, "# HELP stratd_actor_stat The numeric figures each actor reports in "
                "stratctl actors (gauges).\n# TYPE stratd_actor_stat gauge\n");
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
         stats_collect(&st, a->kind, a->state, a->account);
-        stats_render_prometheus(&st, a->topo->id, a->kind->name, &lines);
+        stats_render_prometheus(&st, a->topo->id, a->kind->name, b);
     }
-    json_raw(b, strbuf_str(&lines));
     stats_release(&st);
-    strbuf_release(&lines);
 }
 
 char *metrics_render(struct runtime *rt)
 {
     const ProtobufCMessageDescriptor *md = rt->kinds.desc;   /* slot i: md->fields[i] */
-    struct json b;
+    struct strbuf b = STRBUF_INIT;
     size_t depth = 0;
 
     for (size_t i = 0; i < rt->n_actors; i++)
         depth += rt->actors[i].mbox.len;
-    json_init(&b);
-    printf_(&b, "# HELP stratd_messages_handled_total Messages handled by actors (live), by message kind.\n"
+    strbuf_printf(&b, "# HELP stratd_messages_handled_total Messages handled by actors (live), by message kind.\n"
                 "# TYPE stratd_messages_handled_total counter\n");
     for (unsigned i = 0; i < md->n_fields; i++)
-        printf_(&b, "stratd_messages_handled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
+        strbuf_printf(&b, "stratd_messages_handled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
                 (unsigned long long)rt->kinds.handled[i]);
-    printf_(&b, "# HELP stratd_messages_journaled_total Journal entries written, by message kind.\n"
+    strbuf_printf(&b, "# HELP stratd_messages_journaled_total Journal entries written, by message kind.\n"
                 "# TYPE stratd_messages_journaled_total counter\n");
     for (unsigned i = 0; i < md->n_fields; i++)
-        printf_(&b, "stratd_messages_journaled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
+        strbuf_printf(&b, "stratd_messages_journaled_total{kind=\"%s\"} %llu\n", md->fields[i].name,
                 (unsigned long long)rt->kinds.journaled[i]);
     metric(&b, "stratd_journal_commits_total", "counter", "Journal batches committed.",
            (double)rt->commits);
@@ -132,7 +114,7 @@ char *metrics_render(struct runtime *rt)
            (double)rt->mailbox_max);
     metric(&b, "stratd_process_resident_memory_bytes", "gauge", "Resident set size.", rss_bytes());
     actor_stats(&b, rt);
-    return json_take(&b);
+    return strbuf_take(&b);
 }
 
 /* --- the HTTP side --------------------------------------------------------- */
