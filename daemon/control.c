@@ -99,7 +99,7 @@ static void actor_json(struct json *j, struct actor *a, struct stats *st)
     json_kv_hex64(j, "digest", runtime_digest(a));
     json_key(j, "stats");
     json_obj_begin(j);
-    stats_collect(st, a->kind, a->state, a->account);
+    runtime_stats(a, st);
     stats_render_json(st, j);
     json_obj_end(j);
     json_obj_end(j);
@@ -195,7 +195,7 @@ static char *actors_text(struct runtime *rt)
                   "DIGEST", "STATS");
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
-        stats_collect(&st, a->kind, a->state, a->account);
+        runtime_stats(a, &st);
         strbuf_printf(&b, "\n%-20s %-15s %10llu %7zu %016llx ", a->topo->id, a->kind->name,
                       (unsigned long long)a->handled, a->mbox.len,
                       (unsigned long long)runtime_digest(a));
@@ -222,7 +222,7 @@ static char *actor_text(struct runtime *rt, const char *id)
                   a->topo->id, a->kind->name, a->kind->service ? "service" : "strategy", uuid,
                   a->number, (unsigned long long)a->handled, (unsigned long long)a->watermark,
                   a->mbox.len, (unsigned long long)runtime_digest(a));
-    stats_collect(&st, a->kind, a->state, a->account);
+    runtime_stats(a, &st);
     stats_render_text(&st, &b);
     stats_release(&st);
     return strbuf_take(&b);

@@ -66,7 +66,7 @@ static void actor_stats(struct strbuf *b, struct runtime *rt)
                "stratctl actors (gauges).\n# TYPE stratd_actor_stat gauge\n");
     for (size_t i = 0; i < rt->n_actors; i++) {
         struct actor *a = &rt->actors[i];
-        stats_collect(&st, a->kind, a->state, a->account);
+        runtime_stats(a, &st);
         stats_render_prometheus(&st, a->topo->id, a->kind->name, b);
     }
     stats_release(&st);

@@ -23,6 +23,7 @@
 #include "runtime.h"
 #include "trading.h"
 #include "service.h"
+#include "stats.h"
 #include "uuid.h"
 #include "xalloc.h"
 
@@ -404,6 +405,13 @@ struct actor *runtime_by_id(struct runtime *rt, const char *id)
         if (strcmp(rt->actors[i].topo->id, id) == 0)
             return &rt->actors[i];
     return NULL;
+}
+
+void runtime_stats(const struct actor *a, struct stats *out)
+{
+    stats_reset(out);
+    trading_stats(a, out);
+    stats_add(out, a->kind, a->state);
 }
 
 uint64_t runtime_digest(const struct actor *a)

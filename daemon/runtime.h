@@ -52,6 +52,7 @@ struct mailbox {
 };
 
 struct accounting;
+struct stats;
 
 struct actor {
     struct runtime *rt;
@@ -177,6 +178,9 @@ void runtime_release(struct runtime *rt);
 
 struct actor *runtime_by_id(struct runtime *rt, const char *id);
 uint64_t runtime_digest(const struct actor *a);
+/* Empty out and fill it with everything actor a reports: a trading kind's
+ * account figures first, then the kind's own. */
+void runtime_stats(const struct actor *a, struct stats *out);
 
 /* Deliver one entry to one actor, live: its watermark moves to e->lsn and
  * is written with the iteration's batch. */

@@ -6,7 +6,6 @@
 
 #include <stratd/actor.h>
 
-#include "accounting.h"
 #include "json.h"
 #include "stats.h"
 #include "strbuf.h"
@@ -117,12 +116,8 @@ void stats_group_end(struct stats *s)
     s->depth--;
 }
 
-void stats_collect(struct stats *s, const struct actor_kind *kind, const void *state,
-                   const struct accounting *account)
+void stats_add(struct stats *s, const struct actor_kind *kind, const void *state)
 {
-    stats_reset(s);
-    if (account)   /* position: a number for one symbol, by symbol for more */
-        acct_stats(account, account->n_pos == 1 ? account->pos[0].symbol : NULL, s);
     if (kind->stats)
         kind->stats(state, s);
     if (s->depth > 0) {

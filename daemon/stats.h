@@ -6,7 +6,7 @@
  * A kind writes typed entries (stats_int, stats_group_begin, ...) into a
  * struct stats; the renderers walk them. The sink is a growable array of
  * entries plus a pool holding copies of the names and texts; one sink is
- * reused across actors (stats_collect empties it and keeps the memory).
+ * reused across actors (stats_reset empties it and keeps the memory).
  *
  * Not to be confused with include/stratd/stats.h, the strategy-facing half:
  * inside daemon/ `#include "stats.h"` finds this file; elsewhere (tests)
@@ -21,7 +21,6 @@
 
 #include <stratd/stats.h>
 
-struct accounting;
 struct actor_kind;
 struct json;
 struct strbuf;
@@ -65,12 +64,10 @@ void stats_init(struct stats *s);
 void stats_reset(struct stats *s);     /* empty, keeps the memory */
 void stats_release(struct stats *s);   /* frees */
 
-/* Empty s and fill it with a trading kind's account figures (account not
- * NULL: position, realized_pnl, unrealized_pnl, open_orders, orders, fills,
- * rejects), then what kind->stats reports for state (nothing when the kind
- * has no stats function); a group left open is closed. */
-void stats_collect(struct stats *s, const struct actor_kind *kind, const void *state,
-                   const struct accounting *account);
+/* Append what kind->stats reports for state (nothing when the kind has no
+ * stats function); a group it left open is closed. */
+void stats_add(struct stats *s, const struct actor_kind *kind, const void *state);/* (An actor's stats as shown, a trading kind's account first: runtime_stats
+ * in runtime.h.) */
 
 /* The entries as members of the object j has open ("name":value,...),
  * byte for byte what json.h writes for each type. */

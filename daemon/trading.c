@@ -156,6 +156,14 @@ bool trading_dispatch(struct actor *a, const struct msg *m)
     }
 }
 
+void trading_stats(const struct actor *a, struct stats *out)
+{
+    const struct accounting *ac = a->account;
+
+    if (ac)
+        acct_stats(ac, ac->n_pos == 1 ? ac->pos[0].symbol : NULL, out);
+}
+
 /* --- the public calls ---------------------------------------------------- */
 
 uint64_t strategy_order(struct actor *a, const char *symbol, Stratd__Side side,

@@ -11,6 +11,8 @@
 
 #include "actor.h"
 
+struct stats;
+
 /* True for a kind with typed callbacks: the runtime keeps its account. */
 bool trading_kind(const struct actor_kind *k);
 /* Bytes the account takes before the kind's state (0: not trading). A
@@ -21,6 +23,11 @@ size_t trading_account_size(const struct actor_kind *k);
  * with their own digest function; a flat state is hashed with its account
  * as one block (runtime_digest), as a state embedding it first would be. */
 uint64_t trading_digest(const struct actor *a, uint64_t h);
+
+/* A trading kind's account figures: position (a number for one symbol,
+ * an object by symbol for several), realized_pnl, unrealized_pnl,
+ * open_orders, orders, fills, rejects. Nothing for other kinds. */
+void trading_stats(const struct actor *a, struct stats *out);
 
 /* runtime_init, before kind->init: a position row per symbol param. */
 void trading_init(struct actor *a);

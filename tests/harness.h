@@ -784,7 +784,7 @@ static inline const char *h_stats_json_of(struct harness *h, struct actor *a)
     if (!a)
         a = h->strat;
     ck_assert_msg(a != NULL, "the topology has no strategy besides the fakes");
-    stats_collect(&st, a->kind, a->state, a->account);
+    runtime_stats(a, &st);
     free(h->json);
     h->json = tu_stats_json(&st);
     stats_release(&st);
