@@ -226,11 +226,11 @@ test: setup
 # --- demo and benchmarks
 run: setup
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/run-demo.sh
+	$(Q)BIN=$(abspath $(BUILD))/bin tools/run-demo.sh
 
 bench: all $(BENCH_BIN)
-	$(Q)bench/rebuild.sh
-	$(Q)bench/latency.sh
+	$(Q)BUILD=$(abspath $(BUILD)) BIN=$(abspath $(BUILD))/bin bench/rebuild.sh
+	$(Q)BUILD=$(abspath $(BUILD)) BIN=$(abspath $(BUILD))/bin bench/latency.sh
 
 # --- install (DESTDIR for staging, PREFIX for the binaries and man pages)
 PREFIX ?= /usr/local

@@ -24,7 +24,8 @@
 #   WARMUP=1000              samples dropped at the start of each run
 #   POLICIES="always interval"   journal fsync policies to run (also: none)
 #   INTERVAL_MS=1000         interval_ms for `interval`
-#   BUILD=build              where the binaries are
+#   BUILD=build              the build directory
+#   BIN=BUILD/bin            where stratd-test, stratctl and exsim are
 #   EXSIM=PATH               another exsim binary (e.g. an ASan build)
 #   KEEP=1                   keep the run directories (paths are printed)
 #   TMPDIR                   where the run directories (and journals) go;
@@ -32,9 +33,9 @@
 #                            anything
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+PROG=latency.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 TICKS=${TICKS:-20000}
 RATE=${RATE:-1000}
 WARMUP=${WARMUP:-1000}
@@ -45,22 +46,12 @@ SYMBOL=BTCUSD
 LIVE_TIMEOUT_S=60
 SETTLE_TIMEOUT_S=60
 
-STRATD=$BUILD/bin/stratd-test
-STRATCTL=$BUILD/bin/stratctl
-EXSIM=${EXSIM:-$BUILD/bin/exsim}
+STRATD=$BIN/stratd-test
+STRATCTL=$BIN/stratctl
+EXSIM=${EXSIM:-$BIN/exsim}
 
-for b in "$STRATD" "$STRATCTL" "$EXSIM"; do
-    if [[ ! -x $b ]]; then
-        echo "latency.sh: $b is missing (run 'make')" >&2
-        exit 1
-    fi
-done
-for v in TICKS RATE WARMUP INTERVAL_MS; do
-    if [[ ! ${!v} =~ ^[0-9]+$ ]]; then
-        echo "latency.sh: $v must be a non-negative integer (got '${!v}')" >&2
-        exit 2
-    fi
-done
+need_executables make "$STRATD" "$STRATCTL" "$EXSIM"
+need_integers TICKS RATE WARMUP INTERVAL_MS
 if (( TICKS <= WARMUP || RATE < 1 || INTERVAL_MS < 1 )); then
     echo "latency.sh: need TICKS > WARMUP, RATE >= 1 and INTERVAL_MS >= 1" >&2
     exit 2
@@ -73,7 +64,6 @@ for p in $POLICIES; do
 done
 command -v python3 >/dev/null || { echo "latency.sh: needs python3" >&2; exit 1; }
 
-TMPDIRS=()
 EXSIM_PID=
 DAEMON_PID=
 stop_pid() {   # PID: SIGTERM, wait; exit status of the process
@@ -89,18 +79,10 @@ cleanup() {
     stop_pid "$DAEMON_PID" || true
     stop_pid "$EXSIM_PID" || true
     DAEMON_PID="" EXSIM_PID=""
-    if [[ $KEEP != 1 ]]; then
-        for d in "${TMPDIRS[@]}"; do
-            rm -rf -- "$d"
-        done
-    fi
+    remove_tmpdirs
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
-}
 
 # report_head FILE: the first line of exsim's report (its counters:
 # ticks_published, orders, ..., generator_done), in REPORT_HEAD. Builtins

@@ -18,14 +18,16 @@
 #   SHAPES="a b"                   which shapes to run
 #   SEED=0                         shape b receivers: 0 round robin, else
 #                                  seeded random
-#   BUILD=build                    where the binaries are
+#   BUILD=build                    the build directory (gen_journal and
+#                                  scan are in BUILD/bench)
+#   BIN=BUILD/bin                  where stratd and stratctl are
 #   RUNS=3                         scan/rebuild pairs per shape (best counts)
 #   KEEP=1                         keep the temp dirs (paths are printed)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+PROG=rebuild.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 ACTORS=${ACTORS:-1000}
 MESSAGES=${MESSAGES:-5000000}
 SHAPES=${SHAPES:-"a b"}
@@ -34,29 +36,18 @@ KEEP=${KEEP:-0}
 RUNS=${RUNS:-3}
 LIVE_TIMEOUT_S=600
 
-STRATD=$BUILD/bin/stratd
-STRATCTL=$BUILD/bin/stratctl
+STRATD=$BIN/stratd
+STRATCTL=$BIN/stratctl
 GEN=$BUILD/bench/gen_journal
 SCAN=$BUILD/bench/scan
 
-for b in "$STRATD" "$STRATCTL" "$GEN" "$SCAN"; do
-    if [[ ! -x $b ]]; then
-        echo "rebuild.sh: $b is missing (run 'make bench')" >&2
-        exit 1
-    fi
-done
-for v in ACTORS MESSAGES SEED RUNS; do
-    if [[ ! ${!v} =~ ^[0-9]+$ ]]; then
-        echo "rebuild.sh: $v must be a non-negative integer (got '${!v}')" >&2
-        exit 2
-    fi
-done
+need_executables "make bench" "$STRATD" "$STRATCTL" "$GEN" "$SCAN"
+need_integers ACTORS MESSAGES SEED RUNS
 if (( ACTORS < 1 || MESSAGES < ACTORS || RUNS < 1 )); then
     echo "rebuild.sh: need ACTORS >= 1, MESSAGES >= ACTORS and RUNS >= 1" >&2
     exit 2
 fi
 
-TMPDIRS=()
 DAEMON_PID=
 # stop_daemon: SIGTERM, up to 30 s for a clean stop, then SIGKILL.
 stop_daemon() {
@@ -76,26 +67,12 @@ cleanup() {
         stop_daemon
         wait "$DAEMON_PID" 2>/dev/null || true
     fi
-    if [[ $KEEP != 1 ]]; then
-        for d in "${TMPDIRS[@]}"; do
-            rm -rf -- "$d"
-        done
-    fi
+    remove_tmpdirs
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-
-# A TCP port nobody listens on now (for the metrics section).
-free_port() {
-    python3 - 2>/dev/null <<'EOF' || echo $((20000 + RANDOM % 20000))
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-EOF
-}
 
 # json_num JSON PATH: a number out of the status JSON (jq if present).
 json_num() {

@@ -147,10 +147,12 @@ struct meta_actor *meta_find_id(const struct meta *m, const char *id)
     return NULL;
 }
 
-void meta_retire(struct journal *j, const struct meta_actor *a)
+/* Stage a's ActorMeta record, with retired as given, under key. */
+static void put_actor_meta(struct journal *j, const uint8_t *key, size_t klen,
+                           const struct meta_actor *a, bool retired)
 {
     Stratd__ActorMeta am = STRATD__ACTOR_META__INIT;
-    uint8_t key[17], *buf;
+    uint8_t *buf;
     size_t len;
 
     am.uuid.data = (uint8_t *)a->uuid;
@@ -160,16 +162,23 @@ void meta_retire(struct journal *j, const struct meta_actor *a)
     am.kind = a->kind;
     am.params_hash = a->params_hash;
     am.params = a->params;
-    am.retired = true;
+    am.retired = retired;
     len = stratd__actor_meta__get_packed_size(&am);
     buf = malloc(len ? len : 1);
     if (!buf)
         abort();
     stratd__actor_meta__pack(&am, buf);
+    journal_meta_put(j, key, klen, buf, len);
+    free(buf);
+}
+
+void meta_retire(struct journal *j, const struct meta_actor *a)
+{
+    uint8_t key[17];
+
     key[0] = 'R';
     put_be32(key + 1, a->number);
-    journal_meta_put(j, key, 5, buf, len);
-    free(buf);
+    put_actor_meta(j, key, 5, a, true);
     key[0] = 'A';
     memcpy(key + 1, a->uuid, 16);
     journal_meta_delete(j, key, 17);
@@ -182,27 +191,19 @@ void meta_retire(struct journal *j, const struct meta_actor *a)
 void meta_put_actor(struct journal *j, const uint8_t uuid[16], uint32_t number,
                     const struct topo_actor *t, bool retired)
 {
-    Stratd__ActorMeta am = STRATD__ACTOR_META__INIT;
-    uint8_t key[17], *buf;
-    size_t len;
+    struct meta_actor a = {
+        .number = number,
+        .id = t->id,
+        .kind = (char *)t->kind->name,
+        .params = t->params_canon,
+        .params_hash = t->params_hash,
+    };
+    uint8_t key[17];
 
-    am.uuid.data = (uint8_t *)uuid;
-    am.uuid.len = 16;
-    am.number = number;
-    am.id = t->id;
-    am.kind = (char *)t->kind->name;
-    am.params_hash = t->params_hash;
-    am.params = t->params_canon;
-    am.retired = retired;
-    len = stratd__actor_meta__get_packed_size(&am);
-    buf = malloc(len ? len : 1);
-    if (!buf)
-        abort();
-    stratd__actor_meta__pack(&am, buf);
+    memcpy(a.uuid, uuid, 16);
     key[0] = 'A';
     memcpy(key + 1, uuid, 16);
-    journal_meta_put(j, key, sizeof key, buf, len);
-    free(buf);
+    put_actor_meta(j, key, sizeof key, &a, retired);
 }
 
 static void put_u64(struct journal *j, char tag, uint32_t number, uint64_t v)

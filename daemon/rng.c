@@ -14,19 +14,22 @@ static inline uint64_t rotl(uint64_t x, int k)
     return (x << k) | (x >> (64 - k));
 }
 
+void rng_seed_u64(struct rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = splitmix64(&seed);
+}
+
 void rng_seed(struct rng *r, const uint8_t uuid[16])
 {
-    uint64_t a = 0, b = 0, x;
+    uint64_t a = 0, b = 0;
 
     for (int i = 0; i < 8; i++) {
         a |= (uint64_t)uuid[i] << (8 * i);
         b |= (uint64_t)uuid[8 + i] << (8 * i);
     }
     /* every byte counts: a through a bijective mix, then b */
-    x = a;
-    x = splitmix64(&x) ^ b;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
+    rng_seed_u64(r, splitmix64(&a) ^ b);
 }
 
 uint64_t rng_next(struct rng *r)

@@ -13,6 +13,7 @@
  * at the value when the value is. Actors are stored services first, then
  * strategies, each in file order; refs are indexes into that array.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -52,72 +53,84 @@ static const char *const journal_keys[] = {
 };
 static const char *const fsync_names[] = {"always", "interval", "none", NULL};
 
-static int load_journal(struct loader *L, yaml_node_t *v)
+/* Section `name` (a mapping, or nothing): every key must be one of keys[];
+ * each value goes to on_key with its key's index, in file order. 0, or -1
+ * reported. */
+static int load_section(struct loader *L, yaml_node_t *v, const char *name,
+                        const char *const *keys,
+                        int (*on_key)(struct loader *L, yaml_node_t *x, int k))
+{
+    struct yw *w = &L->w;
+    char in[32];
+    int k;
+
+    if (yw_want_mapping(w, v, name) < 0)
+        return -1;
+    if (yw_is_null(v))
+        return 0;
+    snprintf(in, sizeof in, " in '%s'", name);
+    yw_for_pairs(p, v) {
+        if ((k = yw_key_index(w, v, p, keys, in)) < 0 ||
+            on_key(L, yw_node(&w->doc, p->value), k) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int journal_key(struct loader *L, yaml_node_t *x, int k)
 {
     struct yw *w = &L->w;
     struct topology *t = L->t;
     char got[YW_GOT];
     int64_t ms;
-    int k;
 
-    if (yw_want_mapping(w, v, "journal") < 0)
+    if (k == 0 && yw_want_text(w, x, "path", &t->journal_path) < 0)
         return -1;
-    if (v->type == YAML_MAPPING_NODE) {
-        yw_for_pairs(p, v) {
-            yaml_node_t *x = yw_node(&w->doc, p->value);
-
-            if ((k = yw_key_index(w, v, p, journal_keys, " in 'journal'")) < 0)
-                return -1;
-            if (k == 0 && yw_want_text(w, x, "path", &t->journal_path) < 0)
-                return -1;
-            if (k == 1) {
-                int f = yw_want_word(w, x, "fsync", fsync_names);
-                if (f < 0)
-                    return -1;
-                t->fsync = (enum fsync_policy)f;  /* same order as the enum */
-            }
-            if (k == 2) {
-                if (x->type != YAML_SCALAR_NODE ||
-                    !yw_parse_int(yw_text(x), &ms) || ms < 1 || ms > 60000)
-                    return yw_fail(w, x->start_mark,
-                                   "'interval_ms' must be an integer between 1 "
-                                   "and 60000 (got %s)",
-                                   yw_describe(x, false, got, sizeof got));
-                t->fsync_interval_ms = ms;
-            }
-        }
+    if (k == 1) {
+        int f = yw_want_word(w, x, "fsync", fsync_names);
+        if (f < 0)
+            return -1;
+        t->fsync = (enum fsync_policy)f;  /* same order as the enum */
     }
-    if (!t->journal_path)
-        return yw_fail(w, v->start_mark,
+    if (k == 2) {
+        if (x->type != YAML_SCALAR_NODE ||
+            !yw_parse_int(yw_text(x), &ms) || ms < 1 || ms > 60000)
+            return yw_fail(w, x->start_mark,
+                           "'interval_ms' must be an integer between 1 "
+                           "and 60000 (got %s)",
+                           yw_describe(x, false, got, sizeof got));
+        t->fsync_interval_ms = ms;
+    }
+    return 0;
+}
+
+static int load_journal(struct loader *L, yaml_node_t *v)
+{
+    if (load_section(L, v, "journal", journal_keys, journal_key) < 0)
+        return -1;
+    if (!L->t->journal_path)
+        return yw_fail(&L->w, v->start_mark,
                        "missing required key 'path' in 'journal'");
     return 0;
 }
 
 static const char *const control_keys[] = {"socket", NULL};
 
-static int load_control(struct loader *L, yaml_node_t *v)
+static int control_key(struct loader *L, yaml_node_t *x, int k)
 {
     struct yw *w = &L->w;
     struct sockaddr_un sun;
     size_t n;
 
-    if (yw_want_mapping(w, v, "control") < 0)
+    (void)k;
+    if (yw_want_text(w, x, "socket", &L->t->control_socket) < 0)
         return -1;
-    if (yw_is_null(v))
-        return 0;
-    yw_for_pairs(p, v) {
-        yaml_node_t *x = yw_node(&w->doc, p->value);
-
-        if (yw_key_index(w, v, p, control_keys, " in 'control'") < 0 ||
-            yw_want_text(w, x, "socket", &L->t->control_socket) < 0)
-            return -1;
-        n = strlen(L->t->control_socket);
-        if (n >= sizeof sun.sun_path)
-            return yw_fail(w, x->start_mark,
-                           "'socket' is too long for a Unix socket path "
-                           "(%zu characters, at most %zu)",
-                           n, sizeof sun.sun_path - 1);
-    }
+    n = strlen(L->t->control_socket);
+    if (n >= sizeof sun.sun_path)
+        return yw_fail(w, x->start_mark,
+                       "'socket' is too long for a Unix socket path "
+                       "(%zu characters, at most %zu)",
+                       n, sizeof sun.sun_path - 1);
     return 0;
 }
 
@@ -137,28 +150,18 @@ static bool valid_listen(const char *s)
 
 static const char *const metrics_keys[] = {"listen", NULL};
 
-static int load_metrics(struct loader *L, yaml_node_t *v)
+static int metrics_key(struct loader *L, yaml_node_t *x, int k)
 {
-    struct yw *w = &L->w;
     char got[YW_GOT];
 
-    if (yw_want_mapping(w, v, "metrics") < 0)
-        return -1;
-    if (yw_is_null(v))
-        return 0;
-    yw_for_pairs(p, v) {
-        yaml_node_t *x = yw_node(&w->doc, p->value);
-
-        if (yw_key_index(w, v, p, metrics_keys, " in 'metrics'") < 0)
-            return -1;
-        if (!yw_is_string(x) || !valid_listen(yw_text(x)))
-            return yw_fail(w, x->start_mark,
-                           "'listen' must be HOST:PORT with a port from 1 to "
-                           "65535 (got %s)",
-                           yw_describe(x, true, got, sizeof got));
-        free(L->t->metrics_listen);
-        L->t->metrics_listen = xstrdup(yw_text(x));
-    }
+    (void)k;
+    if (!yw_is_string(x) || !valid_listen(yw_text(x)))
+        return yw_fail(&L->w, x->start_mark,
+                       "'listen' must be HOST:PORT with a port from 1 to "
+                       "65535 (got %s)",
+                       yw_describe(x, true, got, sizeof got));
+    free(L->t->metrics_listen);
+    L->t->metrics_listen = xstrdup(yw_text(x));
     return 0;
 }
 
@@ -167,24 +170,15 @@ static const char *const level_names[] = {
     "error", "warn", "info", "debug", NULL,
 };
 
-static int load_log(struct loader *L, yaml_node_t *v)
+static int log_key(struct loader *L, yaml_node_t *x, int k)
 {
-    struct yw *w = &L->w;
-    int k;
+    int level = yw_want_word(&L->w, x, "level", level_names);
 
-    if (yw_want_mapping(w, v, "log") < 0)
+    (void)k;
+    if (level < 0)
         return -1;
-    if (yw_is_null(v))
-        return 0;
-    yw_for_pairs(p, v) {
-        yaml_node_t *x = yw_node(&w->doc, p->value);
-
-        if (yw_key_index(w, v, p, log_keys, " in 'log'") < 0 ||
-            (k = yw_want_word(w, x, "level", level_names)) < 0)
-            return -1;
-        free(L->t->log_level);
-        L->t->log_level = xstrdup(level_names[k]);
-    }
+    free(L->t->log_level);
+    L->t->log_level = xstrdup(level_names[level]);
     return 0;
 }
 
@@ -407,9 +401,9 @@ static int load_top(struct loader *L, yaml_node_t *root)
             return -1;
         switch (k) {
         case 0: rc = load_journal(L, v); have_journal = true; break;
-        case 1: rc = load_control(L, v); break;
-        case 2: rc = load_metrics(L, v); break;
-        case 3: rc = load_log(L, v); break;
+        case 1: rc = load_section(L, v, "control", control_keys, control_key); break;
+        case 2: rc = load_section(L, v, "metrics", metrics_keys, metrics_key); break;
+        case 3: rc = load_section(L, v, "log", log_keys, log_key); break;
         case 4: rc = load_actors(L, v, true); break;
         case 5: rc = load_actors(L, v, false); break;
         }

@@ -147,12 +147,22 @@ static void forget(struct orders_state *s, struct order *o)
     s->n_orders--;
 }
 
+/* ev to the n actors of to, one journal entry. */
+static void send_event(struct orders_state *s, const actor_ref *to, size_t n,
+                       Stratd__OrderEvent *ev)
+{
+    Stratd__Msg m = STRATD__MSG__INIT;
+
+    m.kind_case = STRATD__MSG__KIND_ORDER_EVENT;
+    m.order_event = ev;
+    actor_send_many(s->self, to, n, &m);
+}
+
 /* OrderEvent to the owner only (decided here, no exchange report). */
 static void tell_owner(struct orders_state *s, actor_ref owner, Stratd__OrderEvent__Kind kind,
                        uint64_t coid, const Stratd__OrderRequest *r, const char *reason)
 {
     Stratd__OrderEvent ev = STRATD__ORDER_EVENT__INIT;
-    Stratd__Msg m = STRATD__MSG__INIT;
 
     ev.kind = kind;
     ev.client_order_id = coid;
@@ -164,9 +174,7 @@ static void tell_owner(struct orders_state *s, actor_ref owner, Stratd__OrderEve
         ev.qty = r->qty;
     }
     ev.reason = (char *)reason;
-    m.kind_case = STRATD__MSG__KIND_ORDER_EVENT;
-    m.order_event = &ev;
-    actor_send(s->self, owner, &m);
+    send_event(s, &owner, 1, &ev);
 }
 
 static const char *pre_trade_check(struct orders_state *s, const Stratd__OrderRequest *r,
@@ -300,7 +308,6 @@ static void on_session_reset(struct orders_state *s, uint64_t next_seq)
     while (s->n_orders > 0) {
         struct order *o = &s->orders[s->n_orders - 1];
         Stratd__OrderEvent ev = STRATD__ORDER_EVENT__INIT;
-        Stratd__Msg m = STRATD__MSG__INIT;
         ev.kind = STRATD__ORDER_EVENT__KIND__CANCELED;
         ev.client_order_id = o->coid;
         ev.tag = o->tag;
@@ -309,9 +316,7 @@ static void on_session_reset(struct orders_state *s, uint64_t next_seq)
         ev.price = o->price;
         ev.qty = o->qty;
         ev.reason = "exchange session reset";
-        m.kind_case = STRATD__MSG__KIND_ORDER_EVENT;
-        m.order_event = &ev;
-        actor_send(s->self, o->owner, &m);
+        send_event(s, &o->owner, 1, &ev);
         s->n_orders--;
     }
     s->last_seq = next_seq > 0 ? next_seq - 1 : 0;
@@ -501,7 +506,6 @@ static Stratd__OrderEvent__Kind event_kind(Stratd__Wire__ExecReport__Kind k)
 static void on_exec_report(struct orders_state *s, const Stratd__Wire__ExecReport *er)
 {
     Stratd__OrderEvent ev = STRATD__ORDER_EVENT__INIT;
-    Stratd__Msg m = STRATD__MSG__INIT;
     struct order *o;
     actor_ref to[2];
     size_t n = 0;
@@ -532,9 +536,7 @@ static void on_exec_report(struct orders_state *s, const Stratd__Wire__ExecRepor
         to[n++] = o->owner;
     }
     to[n++] = actor_self(s->self);
-    m.kind_case = STRATD__MSG__KIND_ORDER_EVENT;
-    m.order_event = &ev;
-    actor_send_many(s->self, to, n, &m);
+    send_event(s, to, n, &ev);
 }
 
 static void orders_on_frame(void *owner, const Stratd__Wire__Frame *f)

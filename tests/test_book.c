@@ -323,23 +323,23 @@ END_TEST
 START_TEST(book_random_invariants)
 {
     struct book b;
-    struct mdgen_rng rng;
+    struct rng rng;
     struct book_result res;
     int64_t bought = 0, sold = 0, filled = 0;
 
     book_init(&b);
-    mdgen_rng_seed(&rng, 7);
+    rng_seed_u64(&rng, 7);
     for (uint64_t id = 1; id <= 5000; id++) {
-        enum book_side side = mdgen_rng_below(&rng, 2) ? BOOK_BUY : BOOK_SELL;
-        uint64_t k = mdgen_rng_below(&rng, 10);
+        enum book_side side = rng_below(&rng, 2) ? BOOK_BUY : BOOK_SELL;
+        uint64_t k = rng_below(&rng, 10);
         if (k == 0 && id > 1) {
-            book_cancel(&b, 1 + mdgen_rng_below(&rng, id - 1), NULL);
+            book_cancel(&b, 1 + rng_below(&rng, id - 1), NULL);
             continue;
         }
         enum book_type type = k == 1 ? BOOK_MARKET : BOOK_LIMIT;
         enum book_tif tif = k == 2 ? BOOK_IOC : BOOK_GTC;
-        int64_t price = type == BOOK_MARKET ? 0 : 90 + (int64_t)mdgen_rng_below(&rng, 21);
-        int64_t qty = 1 + (int64_t)mdgen_rng_below(&rng, 9);
+        int64_t price = type == BOOK_MARKET ? 0 : 90 + (int64_t)rng_below(&rng, 21);
+        int64_t qty = 1 + (int64_t)rng_below(&rng, 9);
         ck_assert_int_eq(submit(&b, NULL, id, side, type, tif, price, qty, &res), 0);
         ck_assert_int_eq(res.filled + res.rested + res.canceled, qty);
         filled += res.filled;
@@ -734,14 +734,14 @@ static void sim_free(struct exsim *s)
 
 /* One step of a seeded client: orders near the touch (some rest, some
  * trade), market orders, cancels, duplicates, an unknown symbol. */
-static void client_step(struct exsim *s, struct mdgen_rng *r, uint64_t *next_id)
+static void client_step(struct exsim *s, struct rng *r, uint64_t *next_id)
 {
     static const char *const accts[] = { "acct-1", "acct-2" };
-    struct exch_account *a = exch_account(&s->exch, accts[mdgen_rng_below(r, 2)], true);
-    size_t sym = mdgen_rng_below(r, s->cfg.n_sym);
+    struct exch_account *a = exch_account(&s->exch, accts[rng_below(r, 2)], true);
+    size_t sym = rng_below(r, s->cfg.n_sym);
     const struct exsim_tick *t = s->hist[sym].n ? &s->hist[sym].t[s->hist[sym].n - 1] : NULL;
-    int side = mdgen_rng_below(r, 2) ? BUY : SELL;
-    uint64_t k = mdgen_rng_below(r, 10);
+    int side = rng_below(r, 2) ? BUY : SELL;
+    uint64_t k = rng_below(r, 10);
     Stratd__Wire__NewOrder o;
     int64_t now = (int64_t)s->published;
 
@@ -749,18 +749,18 @@ static void client_step(struct exsim *s, struct mdgen_rng *r, uint64_t *next_id)
     if (!t)
         return;
     if (k < 5) {
-        int64_t off = ((int64_t)mdgen_rng_below(r, 5) - 2) * MDGEN_PRICE_TICK;
+        int64_t off = ((int64_t)rng_below(r, 5) - 2) * MDGEN_PRICE_TICK;
         o = order(++*next_id, s->cfg.symbols[sym], side,
                   (side == BUY ? t->bid : t->ask) + (side == BUY ? off : -off),
-                  1 + (int64_t)mdgen_rng_below(r, 6));
+                  1 + (int64_t)rng_below(r, 6));
         ck_assert_int_eq(exch_new_order(&s->exch, a, &o, now), 0);
     } else if (k < 6) {
-        o = order(++*next_id, s->cfg.symbols[sym], side, 0, 1 + (int64_t)mdgen_rng_below(r, 3));
+        o = order(++*next_id, s->cfg.symbols[sym], side, 0, 1 + (int64_t)rng_below(r, 3));
         ck_assert_int_eq(exch_new_order(&s->exch, a, &o, now), 0);
     } else if (k < 8 && *next_id > 0) {
-        ck_assert_int_eq(exch_cancel(&s->exch, a, 1 + mdgen_rng_below(r, *next_id), now), 0);
+        ck_assert_int_eq(exch_cancel(&s->exch, a, 1 + rng_below(r, *next_id), now), 0);
     } else if (k < 9 && *next_id > 0) {
-        o = order(1 + mdgen_rng_below(r, *next_id), s->cfg.symbols[sym], side, t->bid, 1);
+        o = order(1 + rng_below(r, *next_id), s->cfg.symbols[sym], side, t->bid, 1);
         ck_assert_int_eq(exch_new_order(&s->exch, a, &o, now), 0);   /* maybe known */
     } else {
         o = order(++*next_id, "NOPE", side, 100, 1);
@@ -769,11 +769,11 @@ static void client_step(struct exsim *s, struct mdgen_rng *r, uint64_t *next_id)
 }
 
 /* ticks of the model, with a client step every few ticks */
-static void run(struct exsim *s, struct mdgen_rng *r, uint64_t *next_id, int ticks)
+static void run(struct exsim *s, struct rng *r, uint64_t *next_id, int ticks)
 {
     for (int i = 0; i < ticks; i++) {
         ck_assert_int_eq(exsim_generate(s, true, (int64_t)s->published), EXSIM_GEN_OK);
-        if (mdgen_rng_below(r, 3) == 0)
+        if (rng_below(r, 3) == 0)
             client_step(s, r, next_id);
     }
 }
@@ -884,13 +884,13 @@ START_TEST(state_restores_and_carries_on_exactly)
 {
     char path[256], err[512];
     struct exsim *a, *b;
-    struct mdgen_rng ra, rb;
+    struct rng ra, rb;
     uint64_t ida = 0, idb;
     size_t live = 0;
 
     temp_path(path, sizeof path);
     a = sim_new(11, SYMS, 2, path);
-    mdgen_rng_seed(&ra, 99);
+    rng_seed_u64(&ra, 99);
     run(a, &ra, &ida, 3000);
     for (size_t i = 0; i < a->exch.n_acct; i++)
         for (size_t k = 0; k < a->exch.acct[i]->n_orders; k++)
@@ -963,7 +963,7 @@ START_TEST(state_refuses_other_arguments_and_damage)
     static const char *const swapped[] = { "ETHUSD", "BTCUSD" };
     char path[256], err[512];
     struct exsim *a, *b;
-    struct mdgen_rng r;
+    struct rng r;
     uint64_t id = 0;
     FILE *f;
     long size;
@@ -974,7 +974,7 @@ START_TEST(state_refuses_other_arguments_and_damage)
     b = sim_new(5, SYMS, 2, path);
     ck_assert_int_eq(state_load(b, err, sizeof err), 0);   /* no file: fresh */
     sim_free(b);
-    mdgen_rng_seed(&r, 1);
+    rng_seed_u64(&r, 1);
     run(a, &r, &id, 500);
     ck_assert_int_eq(state_save(a, err, sizeof err), 0);
 

@@ -4,9 +4,11 @@
 # Ctrl-C stops both cleanly; running it again shows the rebuild and the
 # strategies carry on from the same state (exsim keeps its own state in
 # build/demo/exsim.state).
+# BIN: where stratd, stratctl and exsim are (default build/bin; a relative
+# path is taken from the project root).
 set -u
 cd "$(dirname "$0")/.."
-BIN=build/bin
+BIN=${BIN:-build/bin}
 CONFIG=${CONFIG:-config/demo.yaml}
 # everything else from the topology: the exchange ports (the feed's and the
 # orders service's connect), the journal's directory, the control socket

@@ -13,7 +13,7 @@
 #define T MDGEN_PRICE_TICK
 
 struct mdgen_sym {
-    struct mdgen_rng rng;
+    struct rng rng;
     struct book book;           /* participants only */
     int64_t mid, last;
     uint64_t seq, next_id;
@@ -28,54 +28,6 @@ struct mdgen_row {
     size_t sym;
     int64_t bid, ask, last, size;
 };
-
-/* ---- generator */
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-void mdgen_rng_seed(struct mdgen_rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-uint64_t mdgen_rng_next(struct mdgen_rng *r)
-{
-    uint64_t *s = r->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-uint64_t mdgen_rng_below(struct mdgen_rng *r, uint64_t n)
-{
-    /* Rejection keeps it unbiased; the same draws on every platform. */
-    uint64_t limit, x;
-
-    if (n == 0)
-        return 0;
-    limit = UINT64_MAX - UINT64_MAX % n;
-    do
-        x = mdgen_rng_next(r);
-    while (x >= limit);
-    return x % n;
-}
 
 static uint64_t fnv1a(const char *s)
 {
@@ -117,25 +69,25 @@ static void post(struct mdgen_sym *y, enum book_side side, enum book_tif tif,
 
 static void model_step(struct mdgen_sym *y)
 {
-    struct mdgen_rng *r = &y->rng;
+    struct rng *r = &y->rng;
     uint64_t k;
 
     y->step_qty = 0;
     y->step_side = 0;
-    k = mdgen_rng_below(r, 3);
+    k = rng_below(r, 3);
     y->mid += k == 0 ? -T : k == 1 ? T : 0;
     if (y->mid < 10 * T)
         y->mid = 10 * T;
 
     for (int i = 0; i < 2; i++) {
-        enum book_side side = mdgen_rng_below(r, 2) ? BOOK_BUY : BOOK_SELL;
-        int64_t off = (1 + (int64_t)mdgen_rng_below(r, 4)) * T;
-        int64_t qty = 1 + (int64_t)mdgen_rng_below(r, 10);
+        enum book_side side = rng_below(r, 2) ? BOOK_BUY : BOOK_SELL;
+        int64_t off = (1 + (int64_t)rng_below(r, 4)) * T;
+        int64_t qty = 1 + (int64_t)rng_below(r, 10);
         post(y, side, BOOK_GTC, side == BOOK_BUY ? y->mid - off : y->mid + off, qty);
     }
-    if (mdgen_rng_below(r, 10) < 4) {
-        enum book_side side = mdgen_rng_below(r, 2) ? BOOK_BUY : BOOK_SELL;
-        int64_t qty = 1 + (int64_t)mdgen_rng_below(r, 5);
+    if (rng_below(r, 10) < 4) {
+        enum book_side side = rng_below(r, 2) ? BOOK_BUY : BOOK_SELL;
+        int64_t qty = 1 + (int64_t)rng_below(r, 5);
         post(y, side, BOOK_IOC, side == BOOK_BUY ? y->mid + 3 * T : y->mid - 3 * T, qty);
     }
     /* Never an empty side: someone always quotes next to the mid. */
@@ -166,7 +118,7 @@ int mdgen_init_model(struct mdgen *g, uint64_t seed, const char *const *symbols,
         uint64_t h = fnv1a(symbols[i]);
 
         /* A symbol's stream depends on the seed and its own name only. */
-        mdgen_rng_seed(&y->rng, seed ^ h);
+        rng_seed_u64(&y->rng, seed ^ h);
         book_init(&y->book);
         y->mid = (int64_t)(50 + h % 450) * 100 * T;   /* 50.00 .. 499.00 */
         y->last = y->mid;

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stratd/rng.h>   /* the model's generator: rng_seed_u64 */
+
 #include "book.h"
 
 #define MDGEN_DEPTH 5           /* levels per side mirrored into the exchange */
@@ -65,13 +67,5 @@ void mdgen_release(struct mdgen *g);
 
 /* The next tick; false when a CSV is exhausted (the model never ends). */
 bool mdgen_next(struct mdgen *g, struct mdgen_tick *t);
-
-/* The generator behind the model: xoshiro256** seeded by splitmix64. */
-struct mdgen_rng {
-    uint64_t s[4];
-};
-void mdgen_rng_seed(struct mdgen_rng *r, uint64_t seed);
-uint64_t mdgen_rng_next(struct mdgen_rng *r);
-uint64_t mdgen_rng_below(struct mdgen_rng *r, uint64_t n);   /* in [0, n) */
 
 #endif
