@@ -34,7 +34,7 @@ RATE=${SOAK_RATE:-1500}
 EXSIM_EVERY=${SOAK_EXSIM_EVERY:-25}
 SYMS=BTCUSD,ETHUSD
 MISMATCHES=0
-mismatch() { printf '  MISMATCH  %s\n' "$*"; MISMATCHES=$((MISMATCHES + 1)); }
+mismatch() { printf '  MISMATCH  %s\n' "$*"; MISMATCHES=$((MISMATCHES + 1)); FAILS=1; }
 echo "soak: SOAK_CYCLES=$CYCLES SOAK_SEED=$SEED SOAK_RATE=$RATE (replay with the same values)"
 
 # exsim on fixed ports (kept across its restarts); EXSIM_PID
@@ -128,9 +128,9 @@ published=$(jq -r .ticks_published "$T/ex.report.json")
 exsim_start --ticks "$published"
 settled() {  # the feed has every tick, every report reached its orders service
   [ "$(report_field ex .generator_done)" = true ] || return 1
-  local acts rep
-  acts=$(actors_json "$SOCK") && rep=$(cat "$T/ex.report.json") || return 1
-  jq -e -n --argjson a "$acts" --argjson r "$rep" '
+  actors_json "$SOCK" >"$T/settle.json" || return 1
+  jq -e -n --slurpfile a "$T/settle.json" --slurpfile r "$T/ex.report.json" '
+    $a[0] as $a | $r[0] as $r |
     ($a | map({key: .id, value: .stats}) | from_entries) as $s |
     ($r.ticks | to_entries | all(.value == $s.md.last_seq[.key])) and
     ([$a[] | select(.kind == "orders")] | all(.stats.last_seq == ($r.session_seq[.stats.account] // 0)))' >/dev/null
@@ -168,9 +168,9 @@ exsim_start --ticks "$published"
 ref_cfg
 start_stratd ref "$T/ref.yaml"
 ref_done() {  # both reference probes have every tick exsim published
-  local acts; acts=$(actors_json "$T/ref.sock") || return 1
-  jq -e -n --argjson a "$acts" --slurpfile r "$T/ex.report.json" '
-    ($a | map({key: .id, value: .stats.count}) | from_entries) as $c |
+  actors_json "$T/ref.sock" >"$T/ref.settle.json" || return 1
+  jq -e -n --slurpfile a "$T/ref.settle.json" --slurpfile r "$T/ex.report.json" '
+    ($a[0] | map({key: .id, value: .stats.count}) | from_entries) as $c |
     $c["probe-b1"] == $r[0].ticks.BTCUSD and $c["probe-e1"] == $r[0].ticks.ETHUSD' >/dev/null 2>&1
 }
 if wait_live "$T/ref.sock" "$PID" && wait_until 180 ref_done; then
