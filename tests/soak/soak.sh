@@ -101,6 +101,14 @@ start() {
   fi
 }
 
+# resent_so_far: adds the orders services' "resent" of the running stratd
+# (orders that may have left before a crash, sent again) to RESENT
+RESENT=0
+resent_so_far() {
+  local n; n=$(actors_json "$SOCK" | jq '[.[] | select(.kind == "orders") | .stats.resent] | add' 2>/dev/null)
+  RESENT=$((RESENT + ${n:-0}))
+}
+
 RANDOM=$SEED
 EARLY=0 EXSIM_RESTARTS=0
 t0=$(now_s)
@@ -111,6 +119,7 @@ for ((k = 1; k <= CYCLES; k++)); do
     exsim_stop; exsim_start; EXSIM_RESTARTS=$((EXSIM_RESTARTS + 1))
   fi
   sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+  resent_so_far
   kill9 "$PID"
   if [ $((RANDOM % 6)) = 0 ]; then   # now and then a kill while it starts (rebuild or just live)
     start_stratd "early$k" "$T/t.yaml"
@@ -142,6 +151,7 @@ quiet() {  # settled, and no fill for a while (resting quotes may still fill)
 }
 wait_until 120 quiet || mismatch "the run did not settle within 120 s after the stream closed"
 sleep 0.6   # one more report rewrite
+resent_so_far
 stop_stratd "$PID"
 [ "$RC" = 0 ] || mismatch "clean stop exited $RC"
 start final
@@ -209,11 +219,10 @@ MISMATCHES=$((MISMATCHES + $(grep -c MISMATCH "$T/check.out")))
 rebuilds=$(grep -ho 'rebuilt .* in [0-9.]* s' "$T"/run*.log "$T/final.log" | sed 's/.* in \([0-9.]*\) s/\1/' | sort -n)
 nreb=$(wc -l <<<"$rebuilds")
 orders=$(report_field ex .orders); resends=$(report_field ex .resends); fills=$(report_field ex .fills)
-resent=$(jq '[.[] | select(.kind == "orders") | .stats.resent] | add' "$T/actors.json")
 echo "soak figures (SOAK_SEED=$SEED):"
 echo "  cycles           $CYCLES kill -9 + restart, $EARLY more kills within 0.4 s of a start, exsim restarted $EXSIM_RESTARTS times; ${elapsed_total} s"
 echo "  ticks            $published published ($(jq -c .ticks "$T/ex.report.json"))"
-echo "  orders           $orders at the exchange, resends $resends (exchange), resent $resent (orders services)"
+echo "  orders           $orders at the exchange, resends $resends (exchange), $RESENT sent again by the orders services after a restart"
 echo "  fills            $fills, rejects $(report_field ex .rejects), cancels $(report_field ex .cancels)"
 echo "  journal          $(wc -l <"$T/dump.jsonl") entries"
 echo "  rebuild times    $nreb rebuilds: min $(head -1 <<<"$rebuilds") s, median $(sed -n "$(((nreb + 1) / 2))p" <<<"$rebuilds") s, max $(tail -1 <<<"$rebuilds") s"
