@@ -7,8 +7,9 @@
 # symbols, with `fsync: always`. Each cycle lets stratd run a random
 # (seeded) 0.2-2 s, kills it with -9, restarts it and waits until it is
 # live; one restart in six (seeded) is itself killed within 0.4 s, while it
-# rebuilds or just after. Every SOAK_EXSIM_EVERY cycles exsim itself is restarted (SIGTERM,
-# --state carries the exchange over) while stratd runs. After the last
+# rebuilds or just after. Every SOAK_EXSIM_EVERY cycles exsim itself is
+# restarted (SIGTERM; --state carries the exchange over: a kill -9 would
+# lose its last 500 ms, fills stratd has seen) while stratd runs. After the last
 # cycle the stream is closed (exsim restarted with --ticks at what it has
 # published), trading settles, stratd stops cleanly and restarts (the drift
 # check must pass), and:
@@ -23,7 +24,8 @@
 # exits 1 on any mismatch.
 #
 #   SOAK_CYCLES=100 SOAK_SEED=1 tests/soak/soak.sh     (defaults)
-#   SOAK_RATE   exsim ticks per second over both symbols (default 1500)
+#   SOAK_RATE         exsim ticks per second over both symbols (default 1500)
+#   SOAK_EXSIM_EVERY  cycles between exsim restarts (default 25)
 #   KEEP=1      keep the temporary directory
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
@@ -47,7 +49,7 @@ exsim_start() {  # exsim_start [extra args]
     --report "$T/ex.report.json" "$@" >"$log" 2>&1 &
   EXSIM_PID=$!
   PIDS+=("$EXSIM_PID")
-  wait_until 10 grep -q listening "$log" || { echo "exsim did not start:"; cat "$log"; exit 1; }
+  wait_until 10 grep -q listening "$log" || { mismatch "exsim did not start:"; cat "$log"; exit 1; }
 }
 exsim_stop() {
   local rc=0
