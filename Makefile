@@ -5,6 +5,7 @@
 #   make run        start exsim and stratd on config/demo.yaml
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make bench      benchmarks (print figures)
+#   make soak       kill -9 soak against exsim (SOAK_CYCLES, SOAK_SEED)
 #   make setup      install missing Debian packages (as root)
 #   make install    install under DESTDIR/PREFIX (PREFIX=/usr/local)
 #   make deb        build a Debian package in build/
@@ -98,7 +99,7 @@ SETUP_OK := $(BUILD)/.setup-ok
 
 .SECONDARY: $(GEN_C) $(GEN_H)
 
-.PHONY: all setup test boundaries unit asan integration run bench clean install deb
+.PHONY: all setup test boundaries unit asan integration soak run bench clean install deb
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -211,6 +212,12 @@ asan:
 
 integration: all
 	$(Q)BIN=$(abspath $(BUILD))/bin tests/run-integration.sh
+
+# The kill -9 soak (tests/soak/soak.sh): long, so not part of `make test`.
+SOAK_CYCLES ?= 100
+SOAK_SEED   ?= 1
+soak: all
+	$(Q)BIN=$(abspath $(BUILD))/bin SOAK_CYCLES=$(SOAK_CYCLES) SOAK_SEED=$(SOAK_SEED) tests/soak/soak.sh
 
 # The include rules, proven: probes that break them must not compile.
 BOUNDARY_CC = $(CC) $(filter-out -MMD -MP,$(CFLAGS))
