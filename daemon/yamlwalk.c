@@ -34,6 +34,11 @@ int yw_fail(struct yw *w, yaml_mark_t at, const char *fmt, ...)
         vsnprintf(w->err + n, w->errlen - (size_t)n, fmt, ap);
         va_end(ap);
     }
+    /* Keys, kinds and ids come from the file: the message stays one line,
+     * control characters hidden as in yw_describe. */
+    for (char *c = w->err; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     return -1;
 }
 

@@ -47,7 +47,8 @@ int yw_single_document(struct yw *w);
 void yw_release(struct yw *w);
 
 /* Report a mistake at `at` (libyaml marks are 0-based). Returns -1. A
- * message longer than the buffer is cut, never overflowed. */
+ * message longer than the buffer is cut, never overflowed; control
+ * characters (from the file's text) show as '?', so it stays one line. */
 int yw_fail(struct yw *w, yaml_mark_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -449,6 +449,18 @@ static const struct bad {
     {STRAT "  - { id: p, kind: probe, params: { symbol: XRPUSD } }\n",
      "6:45: param 'symbol' is 'XRPUSD', which feed 'ticks' does not carry "
      "(its symbols: BTCUSD)"},
+    /* text from the file never breaks the one-line message (control
+     * characters hidden, as in "got ...") */
+    {J "\"jour\\nnal\": 1\n" SVC,
+     "2:1: unknown key 'jour?nal' (expected one of: journal, control, metrics, "
+     "log, services, strategies)"},
+    {"journal: { pathjb\n\n\nL/j }\n" SVC,
+     "1:12: unknown key 'pathjb??L/j' in 'journal' (expected one of: path, fsync, "
+     "interval_ms)"},
+    {STRAT "  - { id: p, kind: \"\\e[2J\\r\" }\n",
+     "6:20: unknown strategy kind '?[2J?' (known: {strategies})"},
+    {STRAT "  - { id: p, kind: probe, params: { feed: \"a\\tb\", symbol: X } }\n",
+     "6:43: param 'feed' names 'a?b', which is not an actor in this topology"},
 };
 
 START_TEST(test_bad)
