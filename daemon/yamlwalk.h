@@ -42,6 +42,10 @@ struct yw {
  * valid YAML: ..."). Call yw_release() in both cases. */
 int yw_load(struct yw *w, const char *path, char *err, size_t errlen,
             yaml_node_t **root);
+/* The same for a file's text already in memory (len bytes; path only
+ * names it in messages). */
+int yw_load_text(struct yw *w, const char *path, const void *text, size_t len,
+                 char *err, size_t errlen, yaml_node_t **root);
 /* After yw_load: a second document in the file is a mistake. 0 or -1. */
 int yw_single_document(struct yw *w);
 void yw_release(struct yw *w);

@@ -14,6 +14,10 @@ set -u
 build=$1 seconds=$2
 shift 2
 here=$(cd "$(dirname "$0")" && pwd)
+# ASan's quarantine of freed memory, 16 MB instead of 256: a use after free
+# within one input (a few hundred kB of allocations at most) is still
+# caught, and the harnesses run about three times as fast.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=16}"
 failed=""
 
 max_len() {
@@ -28,13 +32,13 @@ max_len() {
 for name in "$@"; do
     bin=$build/fuzzers/$name
     log=$build/logs/$name.log
-    mkdir -p "$build/corpus/$name" "$build/logs" "$here/crashes"
+    mkdir -p "$build/corpus/$name" "$build/logs" "$build/crashes"
     dict=""
     [ -f "$here/$name.dict" ] && dict="-dict=$here/$name.dict"
     # shellcheck disable=SC2086
     "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -max_len="$(max_len "$name")" -print_final_stats=1 $dict \
-        -artifact_prefix="$here/crashes/$name-" \
+        -artifact_prefix="$build/crashes/$name-" \
         "$build/corpus/$name" "$here/corpus/$name" >"$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -45,12 +49,13 @@ for name in "$@"; do
         verdict=ok
     else
         verdict="FAILED (exit $rc; see $log)"
+        mkdir -p "$here/crashes"
+        mv "$build/crashes/$name-"* "$here/crashes/" 2>/dev/null
         failed="$failed $name"
     fi
     printf '%-15s %4ss %12s execs %8s/s  cov %-6s corpus %-6s %s\n' \
         "$name" "$seconds" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$corpus" "$verdict"
 done
-rmdir "$here/crashes" 2>/dev/null
 if [ -n "$failed" ]; then
     echo "fuzz: crashes in:$failed (inputs in fuzz/crashes/)" >&2
     exit 1

@@ -469,6 +469,26 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* From memory: the same loader, the name standing for the file. */
+START_TEST(test_load_text)
+{
+    static const char good[] = J SVC, wrong[] = J "jurnal: 1\n" SVC;
+
+    ck_assert_int_eq(topology_load_text(&topo, "mem.yaml", good, strlen(good), NULL,
+                                        err, sizeof err), 0);
+    ck_assert_str_eq(topo.file, "mem.yaml");
+    ck_assert_str_eq(topo.journal_path, "/tmp/j");
+    ck_assert_uint_eq(topo.n_actors, 2);
+    topology_release(&topo);
+    ck_assert_int_eq(topology_load_text(&topo, "mem.yaml", wrong, strlen(wrong), NULL,
+                                        err, sizeof err), -1);
+    ck_assert_str_eq(err, "mem.yaml:2:1: unknown key 'jurnal' (expected one of: "
+                     "journal, control, metrics, log, services, strategies)");
+    ck_assert_int_eq(topology_load_text(&topo, "mem.yaml", "", 0, NULL, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "mem.yaml:1:1: the file is empty"));
+}
+END_TEST
+
 START_TEST(test_unreadable)
 {
     char want[600];
@@ -772,6 +792,7 @@ int main(void)
     tcase_set_timeout(tc_bad, 10);
     tcase_add_loop_test(tc_bad, test_bad, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc_bad, test_unreadable);
+    tcase_add_test(tc_bad, test_load_text);
     tcase_add_test(tc_bad, test_short_err);
     suite_add_tcase(s, tc_bad);
 
