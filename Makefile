@@ -6,6 +6,7 @@
 #   make asan       unit tests under AddressSanitizer + UBSan
 #   make bench      benchmarks (print figures)
 #   make soak       kill -9 soak against exsim (SOAK_CYCLES, SOAK_SEED)
+#   make fuzz       each libFuzzer harness of fuzz/ for FUZZ_SECONDS (60)
 #   make setup      install missing Debian packages (as root)
 #   make install    install under DESTDIR/PREFIX (PREFIX=/usr/local)
 #   make deb        build a Debian package in build/
@@ -52,7 +53,7 @@ BUILD_PACKAGES := build-essential pkg-config librocksdb-dev liblz4-dev libuv1-de
                   libyaml-dev libprotobuf-c-dev protobuf-c-compiler check \
                   libsubunit-dev libsystemd-dev
 PACKAGES := $(BUILD_PACKAGES) jq python3 procps curl systemd prometheus \
-            dpkg-dev lintian man-db groff-base
+            dpkg-dev lintian man-db groff-base clang libclang-rt-14-dev
 
 # stratd.proto is the message API strategies see; the wire and state
 # formats are private to services and tools.
@@ -81,6 +82,7 @@ UNIT_BIN     := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%)
 LEGACY_SRC   := $(wildcard tests/legacy/*.c)
 BENCH_SRC    := $(wildcard bench/*.c)
 BENCH_BIN    := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZ_SRC     := $(wildcard fuzz/fuzz_*.c)
 
 BINS := $(BUILD)/bin/stratd $(BUILD)/bin/stratctl $(BUILD)/bin/exsim \
         $(BUILD)/bin/stratd-test
@@ -89,7 +91,8 @@ ALL_OBJ := $(LIB_OBJ) $(BUILD)/obj/daemon/main.o \
            $(STRATCTL_SRC:%.c=$(BUILD)/obj/%.o) $(EXSIM_SRC:%.c=$(BUILD)/obj/%.o) \
            $(TESTKIND_SRC:%.c=$(BUILD)/obj/%.o) $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) \
            $(LEGACY_SRC:%.c=$(BUILD)/obj/%.o) \
-           $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(HOOK_OBJ)
+           $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(HOOK_OBJ) \
+           $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o)
 
 # Stamps: DEPS_OK, the build packages are there (checked, never installed);
 # SETUP_OK, every package of PACKAGES is (installed by `make setup`). Both
@@ -99,7 +102,8 @@ SETUP_OK := $(BUILD)/.setup-ok
 
 .SECONDARY: $(GEN_C) $(GEN_H)
 
-.PHONY: all setup test boundaries unit asan integration soak run bench clean install deb
+.PHONY: all setup test boundaries unit asan integration soak run bench clean install deb \
+        fuzz fuzz-short fuzzers
 .DEFAULT_GOAL := all
 
 all: $(BINS)
@@ -229,6 +233,35 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory asan
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory fuzz-short
+
+# --- fuzzing: the libFuzzer harnesses of fuzz/ (one per parser), linked
+# against the library built again by clang with ASan, UBSan and coverage
+# in $(BUILD)/fuzz (the gcc build is untouched). `make fuzz` runs each for
+# FUZZ_SECONDS on its seeds (fuzz/corpus/NAME; what it finds goes to
+# $(BUILD)/fuzz/corpus/NAME) and fails on a crash, whose input is kept in
+# fuzz/crashes/. `make fuzz-short` (10 s each) is part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer -gline-tables-only
+FUZZ_BIN      = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzzers/%)
+
+fuzz: fuzzers-clang
+	$(Q)fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(notdir $(basename $(FUZZ_SRC)))
+fuzz-short:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+.PHONY: fuzzers-clang
+fuzzers-clang: | $(DEPS_OK)
+	$(Q)command -v $(FUZZ_CC) >/dev/null || \
+	  { echo "missing $(FUZZ_CC): run 'make setup' as root" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz CC=$(FUZZ_CC) DEVELOPER=0 OPT=-O1 \
+	  EXTRA_CFLAGS="$(FUZZ_CFLAGS)" EXTRA_LDFLAGS="$(FUZZ_CFLAGS)" fuzzers
+# (in the clang build)
+fuzzers: $(FUZZ_BIN)
+.SECONDARY: $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/%.o $(LIB)
+	$(call link,-fsanitize=fuzzer)
 
 # --- demo and benchmarks
 run: setup

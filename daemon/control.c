@@ -18,7 +18,6 @@
 #include "uuid.h"
 #include "xalloc.h"
 
-#define MAX_REQUEST 1024
 
 /* One client of the control socket (stratctl): one request line in, one
  * reply out, then closed. */
@@ -26,7 +25,7 @@ struct ctl_client {
     uv_pipe_t pipe;
     uv_write_t wr;
     struct control *c;
-    char req[MAX_REQUEST];
+    char req[CONTROL_MAX_REQUEST];
     size_t len;
     char *reply;
     bool answered;
@@ -228,35 +227,60 @@ static char *actor_text(struct runtime *rt, const char *id)
     return strbuf_take(&b);
 }
 
-static void answer(struct ctl_client *k)
+void control_parse_request(char *line, size_t len, struct control_request *r)
 {
-    struct control *c = k->c;
-    char *line = k->req, *arg;
-    bool text = false;
-    uv_buf_t buf;
-    size_t n;
+    char *arg;
 
-    k->answered = true;
-    k->req[k->len < MAX_REQUEST ? k->len : MAX_REQUEST - 1] = '\0';
+    r->op = CONTROL_UNKNOWN;
+    r->text = false;
+    r->arg = NULL;
+    line[len] = '\0';
     line[strcspn(line, "\r\n")] = '\0';
     if (strncmp(line, "text ", 5) == 0) {
-        text = true;
+        r->text = true;
         line += 5;
     }
     arg = strchr(line, ' ');
     if (arg)
         *arg++ = '\0';
-    if (strcmp(line, "status") == 0)
-        k->reply = text ? status_text(c->rt, clock_mono_s() - c->started)
-                        : control_status_json(c->rt, clock_mono_s() - c->started);
-    else if (strcmp(line, "actors") == 0)
-        k->reply = text ? actors_text(c->rt) : control_actors_json(c->rt, NULL);
-    else if (strcmp(line, "actor") == 0 && arg && *arg && text && runtime_by_id(c->rt, arg))
-        k->reply = actor_text(c->rt, arg);
-    else if (strcmp(line, "actor") == 0 && arg && *arg)
-        k->reply = control_actors_json(c->rt, arg);
-    else
-        k->reply = error_json("unknown request (expected: status, actors, actor ID)");
+    if (strcmp(line, "status") == 0) {
+        r->op = CONTROL_STATUS;
+    } else if (strcmp(line, "actors") == 0) {
+        r->op = CONTROL_ACTORS;
+    } else if (strcmp(line, "actor") == 0 && arg && *arg) {
+        r->op = CONTROL_ACTOR;
+        r->arg = arg;
+    }
+}
+
+static char *reply_for(struct control *c, const struct control_request *r)
+{
+    double uptime = clock_mono_s() - c->started;
+
+    switch (r->op) {
+    case CONTROL_STATUS:
+        return r->text ? status_text(c->rt, uptime) : control_status_json(c->rt, uptime);
+    case CONTROL_ACTORS:
+        return r->text ? actors_text(c->rt) : control_actors_json(c->rt, NULL);
+    case CONTROL_ACTOR:
+        if (r->text && runtime_by_id(c->rt, r->arg))
+            return actor_text(c->rt, r->arg);
+        return control_actors_json(c->rt, r->arg);
+    default:
+        return error_json("unknown request (expected: status, actors, actor ID)");
+    }
+}
+
+static void answer(struct ctl_client *k)
+{
+    struct control_request r;
+    uv_buf_t buf;
+    size_t n;
+
+    k->answered = true;
+    n = k->len < CONTROL_MAX_REQUEST ? k->len : CONTROL_MAX_REQUEST - 1;
+    control_parse_request(k->req, n, &r);
+    k->reply = reply_for(k->c, &r);
     n = strlen(k->reply);
     k->reply = xrealloc(k->reply, n + 2);
     k->reply[n] = '\n';
@@ -271,7 +295,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     struct ctl_client *k = h->data;
     (void)hint;
     buf->base = k->req + k->len;
-    buf->len = MAX_REQUEST - 1 - k->len;
+    buf->len = CONTROL_MAX_REQUEST - 1 - k->len;
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -286,7 +310,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     k->len += (size_t)n;
-    if (memchr(k->req, '\n', k->len) || k->len >= MAX_REQUEST - 1) {
+    if (memchr(k->req, '\n', k->len) || k->len >= CONTROL_MAX_REQUEST - 1) {
         uv_read_stop(s);
         answer(k);
     }

@@ -35,6 +35,22 @@ int control_start(struct control *c, uv_loop_t *loop, const char *path,
                   struct runtime *rt, char *err, size_t errlen);
 void control_stop(struct control *c);
 
+#define CONTROL_MAX_REQUEST 1024   /* bytes of a request line, its end included */
+
+enum control_op { CONTROL_UNKNOWN, CONTROL_STATUS, CONTROL_ACTORS, CONTROL_ACTOR };
+
+struct control_request {
+    enum control_op op;
+    bool text;          /* "text " came first: the human form */
+    const char *arg;    /* CONTROL_ACTOR: the id (non-empty), inside the line */
+};
+
+/* Parse what a client sent: line[len] (len < CONTROL_MAX_REQUEST), with
+ * room for one byte more. The line is cut at its first CR or LF and split
+ * in place; r points into it. Never fails: anything else is
+ * CONTROL_UNKNOWN. */
+void control_parse_request(char *line, size_t len, struct control_request *r);
+
 /* The replies, also used by tests. Caller frees. */
 char *control_status_json(struct runtime *rt, double uptime_s);
 char *control_actors_json(struct runtime *rt, const char *only_id);

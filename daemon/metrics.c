@@ -13,7 +13,6 @@
 #include "stats.h"
 #include "strbuf.h"
 
-#define MAX_HEAD 8192
 #define HEAD_TIMEOUT_MS 5000
 #define MAX_CONNS 64
 
@@ -22,7 +21,7 @@ struct mconn {
     uv_timer_t timer;
     uv_write_t wr;
     struct metrics *m;
-    char head[MAX_HEAD];
+    char head[METRICS_MAX_HEAD];
     size_t len;
     char *reply;
     int closing;   /* handles still to close */
@@ -179,24 +178,46 @@ static char *text(const char *s)
     return p;
 }
 
-static void answer(struct mconn *c)
+enum metrics_verdict metrics_parse_head(char *head, size_t len)
 {
     char method[16], path[256], version[16];
 
-    if (sscanf(c->head, "%15s %255s %15s", method, path, version) != 3 ||
-        strncmp(version, "HTTP/1.", 7) != 0) {
-        reply(c, "400 Bad Request", "text/plain", text("bad request\n"));
-        return;
-    }
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+    head[len] = '\0';
+    if (memchr(head, '\0', len))
+        return METRICS_BAD_REQUEST;
+    if (!strstr(head, "\r\n\r\n") && !strstr(head, "\n\n"))
+        return len >= METRICS_MAX_HEAD - 1 ? METRICS_TOO_LARGE : METRICS_MORE;
+    if (sscanf(head, "%15s %255s %15s", method, path, version) != 3 ||
+        strncmp(version, "HTTP/1.", 7) != 0)
+        return METRICS_BAD_REQUEST;
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return METRICS_NOT_ALLOWED;
+    if (strcmp(path, "/metrics") != 0)
+        return METRICS_NOT_FOUND;
+    return METRICS_OK;
+}
+
+static void answer(struct mconn *c, enum metrics_verdict v)
+{
+    switch (v) {
+    case METRICS_MORE:
+        break;
+    case METRICS_OK:
+        reply(c, "200 OK", "text/plain; version=0.0.4", metrics_render(c->m->rt));
+        break;
+    case METRICS_NOT_ALLOWED:
         reply(c, "405 Method Not Allowed", "text/plain", text("only GET\n"));
-        return;
-    }
-    if (strcmp(path, "/metrics") != 0) {
+        break;
+    case METRICS_NOT_FOUND:
         reply(c, "404 Not Found", "text/plain", text("see /metrics\n"));
-        return;
+        break;
+    case METRICS_TOO_LARGE:
+        reply(c, "431 Request Header Fields Too Large", "text/plain", text("too large\n"));
+        break;
+    default:
+        reply(c, "400 Bad Request", "text/plain", text("bad request\n"));
+        break;
     }
-    reply(c, "200 OK", "text/plain; version=0.0.4", metrics_render(c->m->rt));
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
@@ -204,7 +225,7 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
     struct mconn *c = h->data;
     (void)hint;
     buf->base = c->head + c->len;
-    buf->len = MAX_HEAD - 1 - c->len;
+    buf->len = METRICS_MAX_HEAD - 1 - c->len;
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -219,13 +240,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     }
     c->len += (size_t)n;
-    c->head[c->len] = '\0';
-    if (memchr(c->head, '\0', c->len))
-        reply(c, "400 Bad Request", "text/plain", text("bad request\n"));
-    else if (strstr(c->head, "\r\n\r\n") || strstr(c->head, "\n\n"))
-        answer(c);
-    else if (c->len >= MAX_HEAD - 1)
-        reply(c, "431 Request Header Fields Too Large", "text/plain", text("too large\n"));
+    answer(c, metrics_parse_head(c->head, c->len));
 }
 
 static void on_timeout(uv_timer_t *t)

@@ -30,6 +30,22 @@ int metrics_start(struct metrics *m, uv_loop_t *loop, const char *listen,
                   struct runtime *rt, char *err, size_t errlen);
 void metrics_stop(struct metrics *m);
 
+#define METRICS_MAX_HEAD 8192   /* bytes of a request head, with its NUL */
+
+/* What to answer to a request head received so far. */
+enum metrics_verdict {
+    METRICS_MORE,          /* no blank line yet: wait for more */
+    METRICS_OK,            /* 200: GET or HEAD of /metrics */
+    METRICS_BAD_REQUEST,   /* 400: a NUL byte, or no METHOD PATH HTTP/1.x */
+    METRICS_NOT_ALLOWED,   /* 405: a method other than GET and HEAD */
+    METRICS_NOT_FOUND,     /* 404: a path other than /metrics */
+    METRICS_TOO_LARGE,     /* 431: no end of head in METRICS_MAX_HEAD - 1 bytes */
+};
+
+/* Judge head[len] (len < METRICS_MAX_HEAD; head[len] is set to NUL). The
+ * head is complete at its first blank line ("\r\n\r\n" or "\n\n"). */
+enum metrics_verdict metrics_parse_head(char *head, size_t len);
+
 /* The exposition text (caller frees); also used by tests. */
 char *metrics_render(struct runtime *rt);
 

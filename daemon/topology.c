@@ -445,14 +445,16 @@ static int load_params(struct loader *L)
     return 0;
 }
 
-/* Compose the file's one document and walk it. */
-static int load_file(struct loader *L, const char *path, char *err,
-                     size_t errlen)
+/* Compose the file's one document (text[len], or read from path when
+ * text is NULL) and walk it. */
+static int load_file(struct loader *L, const char *path, const void *text,
+                     size_t len, char *err, size_t errlen)
 {
     yaml_mark_t start = {0};
     yaml_node_t *root;
 
-    if (yw_load(&L->w, path, err, errlen, &root) < 0)
+    if ((text ? yw_load_text(&L->w, path, text, len, err, errlen, &root)
+              : yw_load(&L->w, path, err, errlen, &root)) < 0)
         return -1;
     if (!root || yw_is_null(root))
         return yw_fail(&L->w, start, "the file is empty; a topology needs at "
@@ -465,9 +467,9 @@ static int load_file(struct loader *L, const char *path, char *err,
     return load_params(L);
 }
 
-int topology_load(struct topology *t, const char *path,
-                  const struct actor_kind *const *extra_kinds,
-                  char *err, size_t errlen)
+static int load(struct topology *t, const char *path, const void *text,
+                size_t len, const struct actor_kind *const *extra_kinds,
+                char *err, size_t errlen)
 {
     struct loader L = {.t = t, .extra = extra_kinds};
     int rc;
@@ -478,12 +480,26 @@ int topology_load(struct topology *t, const char *path,
     t->fsync_interval_ms = 1000;
     if (err && errlen)
         err[0] = '\0';
-    rc = load_file(&L, path, err, errlen);
+    rc = load_file(&L, path, text, len, err, errlen);
     yw_release(&L.w);
     free(L.pend);
     if (rc < 0)
         topology_release(t);
     return rc;
+}
+
+int topology_load(struct topology *t, const char *path,
+                  const struct actor_kind *const *extra_kinds,
+                  char *err, size_t errlen)
+{
+    return load(t, path, NULL, 0, extra_kinds, err, errlen);
+}
+
+int topology_load_text(struct topology *t, const char *name, const void *text,
+                       size_t len, const struct actor_kind *const *extra_kinds,
+                       char *err, size_t errlen)
+{
+    return load(t, name, text, len, extra_kinds, err, errlen);
 }
 
 void topology_release(struct topology *t)

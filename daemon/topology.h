@@ -43,6 +43,11 @@ struct topology {
 int topology_load(struct topology *t, const char *path,
                   const struct actor_kind *const *extra_kinds,
                   char *err, size_t errlen);
+/* The same for a file's text in memory, text[len] (name stands for the
+ * file in messages and in t->file). */
+int topology_load_text(struct topology *t, const char *name, const void *text,
+                       size_t len, const struct actor_kind *const *extra_kinds,
+                       char *err, size_t errlen);
 void topology_release(struct topology *t);
 
 /* Index of the actor with this id, or -1. */

@@ -34,6 +34,11 @@ int yw_fail(struct yw *w, yaml_mark_t at, const char *fmt, ...)
         vsnprintf(w->err + n, w->errlen - (size_t)n, fmt, ap);
         va_end(ap);
     }
+    /* Keys, kinds and ids come from the file: the message stays one line,
+     * control characters hidden as in yw_describe. */
+    for (char *c = w->err; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     return -1;
 }
 
@@ -91,21 +96,23 @@ static int yaml_failed(struct yw *w)
                    p->problem ? p->problem : "out of memory");
 }
 
-int yw_load(struct yw *w, const char *path, char *err, size_t errlen,
-            yaml_node_t **root)
+static void begin(struct yw *w, const char *path, char *err, size_t errlen,
+                  yaml_node_t **root)
 {
-    struct yw_input *in = xcalloc(1, sizeof *in);
-    yaml_mark_t start = {0};
-
     memset(w, 0, sizeof *w);
     w->path = path;
     w->err = err;
     w->errlen = errlen;
-    w->input = in;
+    w->input = xcalloc(1, sizeof *w->input);
     *root = NULL;
-    yaml_parser_initialize(&in->parser);
-    if (read_all(path, &in->text) < 0)
-        return yw_fail(w, start, "cannot read: %s", strerror(errno));
+    yaml_parser_initialize(&w->input->parser);
+}
+
+/* Compose the first document of the text read into w->input. */
+static int compose(struct yw *w, yaml_node_t **root)
+{
+    struct yw_input *in = w->input;
+
     yaml_parser_set_input_string(&in->parser,
                                  (const unsigned char *)strbuf_str(&in->text),
                                  in->text.len);
@@ -114,6 +121,25 @@ int yw_load(struct yw *w, const char *path, char *err, size_t errlen,
     w->have_doc = true;
     *root = yaml_document_get_root_node(&w->doc);
     return 0;
+}
+
+int yw_load(struct yw *w, const char *path, char *err, size_t errlen,
+            yaml_node_t **root)
+{
+    yaml_mark_t start = {0};
+
+    begin(w, path, err, errlen, root);
+    if (read_all(path, &w->input->text) < 0)
+        return yw_fail(w, start, "cannot read: %s", strerror(errno));
+    return compose(w, root);
+}
+
+int yw_load_text(struct yw *w, const char *path, const void *text, size_t len,
+                 char *err, size_t errlen, yaml_node_t **root)
+{
+    begin(w, path, err, errlen, root);
+    strbuf_add(&w->input->text, text, len);
+    return compose(w, root);
 }
 
 int yw_single_document(struct yw *w)

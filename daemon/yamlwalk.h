@@ -42,12 +42,17 @@ struct yw {
  * valid YAML: ..."). Call yw_release() in both cases. */
 int yw_load(struct yw *w, const char *path, char *err, size_t errlen,
             yaml_node_t **root);
+/* The same for a file's text already in memory (len bytes; path only
+ * names it in messages). */
+int yw_load_text(struct yw *w, const char *path, const void *text, size_t len,
+                 char *err, size_t errlen, yaml_node_t **root);
 /* After yw_load: a second document in the file is a mistake. 0 or -1. */
 int yw_single_document(struct yw *w);
 void yw_release(struct yw *w);
 
 /* Report a mistake at `at` (libyaml marks are 0-based). Returns -1. A
- * message longer than the buffer is cut, never overflowed. */
+ * message longer than the buffer is cut, never overflowed; control
+ * characters (from the file's text) show as '?', so it stays one line. */
 int yw_fail(struct yw *w, yaml_mark_t at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

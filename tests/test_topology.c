@@ -449,11 +449,43 @@ static const struct bad {
     {STRAT "  - { id: p, kind: probe, params: { symbol: XRPUSD } }\n",
      "6:45: param 'symbol' is 'XRPUSD', which feed 'ticks' does not carry "
      "(its symbols: BTCUSD)"},
+    /* text from the file never breaks the one-line message (control
+     * characters hidden, as in "got ...") */
+    {J "\"jour\\nnal\": 1\n" SVC,
+     "2:1: unknown key 'jour?nal' (expected one of: journal, control, metrics, "
+     "log, services, strategies)"},
+    {"journal: { pathjb\n\n\nL/j }\n" SVC,
+     "1:12: unknown key 'pathjb??L/j' in 'journal' (expected one of: path, fsync, "
+     "interval_ms)"},
+    {STRAT "  - { id: p, kind: \"\\e[2J\\r\" }\n",
+     "6:20: unknown strategy kind '?[2J?' (known: {strategies})"},
+    {STRAT "  - { id: p, kind: probe, params: { feed: \"a\\tb\", symbol: X } }\n",
+     "6:43: param 'feed' names 'a?b', which is not an actor in this topology"},
 };
 
 START_TEST(test_bad)
 {
     load_bad(bad[_i].yaml, bad[_i].expect);
+}
+END_TEST
+
+/* From memory: the same loader, the name standing for the file. */
+START_TEST(test_load_text)
+{
+    static const char good[] = J SVC, wrong[] = J "jurnal: 1\n" SVC;
+
+    ck_assert_int_eq(topology_load_text(&topo, "mem.yaml", good, strlen(good), NULL,
+                                        err, sizeof err), 0);
+    ck_assert_str_eq(topo.file, "mem.yaml");
+    ck_assert_str_eq(topo.journal_path, "/tmp/j");
+    ck_assert_uint_eq(topo.n_actors, 2);
+    topology_release(&topo);
+    ck_assert_int_eq(topology_load_text(&topo, "mem.yaml", wrong, strlen(wrong), NULL,
+                                        err, sizeof err), -1);
+    ck_assert_str_eq(err, "mem.yaml:2:1: unknown key 'jurnal' (expected one of: "
+                     "journal, control, metrics, log, services, strategies)");
+    ck_assert_int_eq(topology_load_text(&topo, "mem.yaml", "", 0, NULL, err, sizeof err), -1);
+    ck_assert_ptr_nonnull(strstr(err, "mem.yaml:1:1: the file is empty"));
 }
 END_TEST
 
@@ -760,6 +792,7 @@ int main(void)
     tcase_set_timeout(tc_bad, 10);
     tcase_add_loop_test(tc_bad, test_bad, 0, (int)(sizeof bad / sizeof bad[0]));
     tcase_add_test(tc_bad, test_unreadable);
+    tcase_add_test(tc_bad, test_load_text);
     tcase_add_test(tc_bad, test_short_err);
     suite_add_tcase(s, tc_bad);
 
