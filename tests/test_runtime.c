@@ -765,10 +765,9 @@ START_TEST(test_commit_failure_holds_output)
 }
 END_TEST
 
-/* Known bug (not enabled by default; see main): runtime.h says
- * runtime_commit returns -1 once the journal failed (sticky), but with
- * nothing staged it skips journal_commit, returns 0 and releases the
- * after-commit output registered since the failure. */
+/* Regression: runtime_commit returns -1 once the journal failed (sticky),
+ * even with nothing staged, and releases no after-commit output registered
+ * since the failure. */
 START_TEST(test_commit_failure_sticky)
 {
     struct tu_rig r;
@@ -1029,11 +1028,9 @@ START_TEST(test_identity)
 }
 END_TEST
 
-/* Known bug under the sanitizer build (see main): with no after-commit
- * callback ever registered, rt->after is NULL and runtime_commit calls
- * memmove(rt->after, rt->after + 0, 0) (runtime.c, end of runtime_commit):
- * a null pointer where memmove's argument is declared nonnull, which UBSan
- * (-fno-sanitize-recover) turns into an exit at the first commit. */
+/* Regression (sanitizer build): with no after-commit callback ever
+ * registered rt->after is NULL; a commit must not hand that NULL to memmove
+ * (declared nonnull: UBSan would stop the test). */
 START_TEST(test_commit_without_callbacks)
 {
     struct tu_rig r;
