@@ -158,15 +158,26 @@ static void open_error(const char *path, bool read_only, const char *rerr,
         snprintf(err, errlen, "%s: %s", call, rerr);
 }
 
-static void set_damage_options(rocksdb_options_t *opts, int wal_mode)
+/* RocksDB's WALRecoveryMode: kTolerateCorruptedTailRecords drops a torn
+ * last record (a crash while writing) and fails the open on any other
+ * damage; kPointInTimeRecovery stops at the first damage, silently;
+ * kSkipAnyCorruptedRecords skips damaged records and reads on. */
+enum { WAL_TOLERATE_TAIL = 0, WAL_POINT_IN_TIME = 2, WAL_SKIP_DAMAGE = 3 };
+
+/* strict (stratd): at open every SST's size and footer, the manifest;
+ * lenient (reading a damaged journal): open what can be opened, the reads
+ * still verify checksums and report what they cannot read. Without
+ * paranoid checks RocksDB also skips damaged WAL records whatever the
+ * mode: the lenient reader (journal_verify.c) cuts at the gap. */
+static void set_damage_options(rocksdb_options_t *opts, int wal_mode, bool lenient)
 {
-    /* at open: every SST's size and footer, the manifest; the WAL's mode */
-    rocksdb_options_set_paranoid_checks(opts, 1);
+    rocksdb_options_set_paranoid_checks(opts, !lenient);
+    rocksdb_options_set_skip_checking_sst_file_sizes_on_db_open(opts, lenient);
     rocksdb_options_set_wal_recovery_mode(opts, wal_mode);
 }
 
 static struct journal *open_db(const char *path, bool create, bool read_only,
-                               enum fsync_policy fsync, int wal_mode,
+                               enum fsync_policy fsync, int wal_mode, bool lenient,
                                char *err, size_t errlen)
 {
     const char *names[CF_COUNT] = {"default", "meta"};
@@ -191,7 +202,7 @@ static struct journal *open_db(const char *path, bool create, bool read_only,
     rocksdb_options_set_max_open_files(j->opts, 512);
     rocksdb_options_set_info_log_level(j->opts, 3 /* error */);
     rocksdb_options_set_keep_log_file_num(j->opts, 2);
-    set_damage_options(j->opts, wal_mode);
+    set_damage_options(j->opts, wal_mode, lenient);
     for (int i = 0; i < CF_COUNT; i++)
         cf_opts[i] = j->opts;
 
@@ -218,20 +229,23 @@ static struct journal *open_db(const char *path, bool create, bool read_only,
     return j;
 }
 
-/* RocksDB's WALRecoveryMode: kTolerateCorruptedTailRecords drops a torn
- * last record (a crash while writing) and fails the open on any other
- * damage; kPointInTimeRecovery stops at the first damage, silently. */
-enum { WAL_TOLERATE_TAIL = 0, WAL_POINT_IN_TIME = 2 };
-
 struct journal *journal_open(const char *path, bool create, bool read_only,
                              enum fsync_policy fsync, char *err, size_t errlen)
 {
-    return open_db(path, create, read_only, fsync, WAL_TOLERATE_TAIL, err, errlen);
+    return open_db(path, create, read_only, fsync, WAL_TOLERATE_TAIL, false, err, errlen);
 }
 
-struct journal *journal_open_prefix(const char *path, char *err, size_t errlen)
+struct journal *journal_open_damaged(const char *path, bool skip_wal_damage,
+                                     char *err, size_t errlen)
 {
-    return open_db(path, false, true, FSYNC_NONE, WAL_POINT_IN_TIME, err, errlen);
+    struct journal *j;
+
+    if (skip_wal_damage)
+        return open_db(path, false, true, FSYNC_NONE, WAL_SKIP_DAMAGE, true, err, errlen);
+    j = open_db(path, false, true, FSYNC_NONE, WAL_POINT_IN_TIME, false, err, errlen);
+    if (!j)   /* e.g. a truncated SST, which only lenient checks let open */
+        j = open_db(path, false, true, FSYNC_NONE, WAL_POINT_IN_TIME, true, err, errlen);
+    return j;
 }
 
 void journal_close(struct journal *j)

@@ -43,9 +43,12 @@ uint64_t journal_key_decode(const uint8_t in[8]);
  * directory, never over existing files. */
 struct journal *journal_open(const char *path, bool create, bool read_only,
                              enum fsync_policy fsync, char *err, size_t errlen);
-/* Read-only, recovering RocksDB's WAL up to its first damage instead of
- * failing: the sound prefix, for verify and salvage. */
-struct journal *journal_open_prefix(const char *path, char *err, size_t errlen);
+/* Read-only and lenient, for verify and salvage: RocksDB's WAL recovered
+ * up to its first damage (or, with skip_wal_damage, past damaged records:
+ * to count what lies beyond), SST sizes not checked at open (a truncated
+ * file fails its reads instead). Reads still verify checksums. */
+struct journal *journal_open_damaged(const char *path, bool skip_wal_damage,
+                                     char *err, size_t errlen);
 void journal_close(struct journal *j);
 
 /* True when a directory exists at path (journal_open would find data). */

@@ -24,6 +24,7 @@
 #include "config_check.h"
 #include "control.h"
 #include "journal.h"
+#include "journal_verify.h"
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
@@ -229,10 +230,21 @@ static int open_journal(struct daemon *d, struct meta *m)
 {
     char err[1024];
 
+    uint64_t prefix, beyond;
+    size_t n;
+
     d->journal = journal_open(d->topo.journal_path, true, false, d->topo.fsync,
                               err, sizeof err);
-    if (!d->journal)
+    if (!d->journal) {
+        n = strlen(err);
+        if (strncmp(err, "corrupt", 7) == 0 &&
+            journal_wal_damage(d->topo.journal_path, &prefix, &beyond) == 0 && beyond > prefix)
+            snprintf(err + n, sizeof err - n, " (RocksDB's WAL is damaged after lsn %" PRIu64
+                     ": lsn %" PRIu64 "..%" PRIu64 ", %" PRIu64 " entries at least, lie beyond "
+                     "the damage; first bad lsn %" PRIu64 ")", prefix, prefix + 1, beyond,
+                     beyond - prefix, prefix + 1);
         return refuse(d, err);
+    }
     if (meta_load(d->journal, m, err, sizeof err) != 0)
         return refuse(d, err);
     journal_last_lsn(d->journal);
