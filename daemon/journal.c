@@ -404,6 +404,23 @@ char *journal_meta_get(struct journal *j, const void *key, size_t klen, size_t *
     return v;
 }
 
+char *journal_get_entry(struct journal *j, uint64_t lsn, size_t *len)
+{
+    char *rerr = NULL, what[64];
+    uint8_t key[8];
+    char *v;
+
+    journal_key_encode(key, lsn);
+    v = rocksdb_get_cf(j->db, j->ropts, j->cf[CF_LOG], (const char *)key, 8, len, &rerr);
+    if (rerr) {
+        snprintf(what, sizeof what, "entry lsn %llu", (unsigned long long)lsn);
+        read_failed(j, what, rerr);
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
 uint64_t journal_last_lsn(struct journal *j)
 {
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(j->db, j->ropts, j->cf[CF_LOG]);

@@ -86,6 +86,9 @@ char *journal_meta_get(struct journal *j, const void *key, size_t klen,
                        size_t *vlen);
 uint64_t journal_last_lsn(struct journal *j);
 const char *journal_read_error(const struct journal *j);
+/* One entry by its lsn (a point read: RocksDB opens only the file that
+ * holds it). malloc'd (caller frees), or NULL when absent or unreadable. */
+char *journal_get_entry(struct journal *j, uint64_t lsn, size_t *len);
 
 /* Scan entries with lsn >= from, in lsn order. The value returned by next is
  * borrowed until the following next/free. next returns false at the end or

@@ -12,9 +12,15 @@
  *                starts fresh, with a Start of its own); an undecodable
  *                record is dropped and the prefix ends before the first
  *                entry naming a number without a record
- *   watermarks   min(watermark, N); a watermark that does not read becomes
- *                N (its entries count as handled: replay, never a second
- *                live delivery and its output)
+ *   cut          with the end lost (damaged entries), the run of sends
+ *                ending the prefix may be part of one handling's output:
+ *                it goes too (a handler's sends have consecutive lsns)
+ *   watermarks   each actor's, but with the end lost (or its own
+ *                watermark unreadable) no further than the entry that led
+ *                to its last run of sends in the prefix: what came later
+ *                is delivered again, live (its output was in what is
+ *                lost); an actor that sent nothing gets all its entries
+ *                again, live. Never past N.
  *   digests      none, and no clean marker: the next start compares no
  *                digests (the state is rebuilt from the prefix)
  *   format       this build's
@@ -45,12 +51,24 @@ struct rec {
     uint32_t number;
 };
 
+/* What the scan learns of an actor number: its watermark, and where its
+ * last run of sends (the output of one handling, or of a few in a row:
+ * a handler's sends get consecutive lsns) starts and what came before. */
+struct num {
+    uint64_t wm;               /* UINT64_MAX: unreadable */
+    bool has_wm;
+    uint64_t last_in;          /* the last entry sent to it */
+    uint64_t run_start;        /* its last run of sends */
+    uint64_t trig, trig_prev;  /* last_in when its last (previous) run began */
+};
+
 struct lmeta {
     struct rec *recs;          /* actor records that decode */
     size_t n, cap;
     uint8_t *has_record;       /* [MAX_NUMBER]: 1 record, 2 named by the prefix */
-    uint64_t *wm;              /* [MAX_NUMBER]: watermark (UINT64_MAX unreadable) */
-    uint8_t *has_wm;
+    uint32_t max;              /* the greatest number with a record */
+    struct num *num;           /* [max + 1] */
+    uint32_t last_sender;      /* of the last sound entry */
     struct jv_report *r;
 };
 
@@ -95,6 +113,8 @@ static void lmeta_record(void *arg, const uint8_t *k, size_t klen, const uint8_t
         rc->vlen = vlen;
         rc->number = am->number;
         m->has_record[am->number] = 1;
+        if (am->number > m->max)
+            m->max = am->number;
         if (k[0] == 'A')
             m->r->actors++;
         else
@@ -111,14 +131,14 @@ static void lmeta_watermark(void *arg, const uint8_t *k, size_t klen, const uint
     uint32_t n = klen == 5 ? be32(k + 1) : 0;
     char name[80];
 
-    if (n == 0 || n >= MAX_NUMBER)
-        return;   /* meta_load reports a key of the wrong form */
-    m->has_wm[n] = 1;
-    m->wm[n] = UINT64_MAX;
+    if (n == 0 || n > m->max)
+        return;   /* of no actor (meta_load reports a key of the wrong form) */
+    m->num[n].has_wm = true;
+    m->num[n].wm = UINT64_MAX;
     if (vlen == 8) {
-        m->wm[n] = 0;
+        m->num[n].wm = 0;
         for (int i = 0; i < 8; i++)
-            m->wm[n] = m->wm[n] << 8 | v[i];
+            m->num[n].wm = m->num[n].wm << 8 | v[i];
         m->r->watermarks++;
     } else {
         meta_key_name(name, sizeof name, k, klen);
@@ -134,8 +154,7 @@ static void lmeta_release(struct lmeta *m)
     }
     free(m->recs);
     free(m->has_record);
-    free(m->wm);
-    free(m->has_wm);
+    free(m->num);
 }
 
 /* The metadata: the strict verdict (meta_load, as stratd reads it), then
@@ -148,89 +167,135 @@ static void read_meta(struct journal *j, struct lmeta *m, struct jv_report *r)
     memset(m, 0, sizeof *m);
     m->r = r;
     m->has_record = xcalloc(MAX_NUMBER, 1);
-    m->has_wm = xcalloc(MAX_NUMBER, 1);
-    m->wm = xcalloc(MAX_NUMBER, sizeof *m->wm);
     if (meta_load(j, &strict, err, sizeof err) != 0)
         problem(r, "%s", err);
     else
         r->clean = strict.clean;
     meta_release(&strict);
     if (journal_meta_scan(j, "A", 1, lmeta_record, m) != 0 ||
-        journal_meta_scan(j, "R", 1, lmeta_record, m) != 0 ||
-        journal_meta_scan(j, "W", 1, lmeta_watermark, m) != 0)
+        journal_meta_scan(j, "R", 1, lmeta_record, m) != 0)
+        problem(r, "metadata: %s", journal_read_error(j));
+    m->num = xcalloc((size_t)m->max + 1, sizeof *m->num);
+    if (journal_meta_scan(j, "W", 1, lmeta_watermark, m) != 0)
         problem(r, "metadata: %s", journal_read_error(j));
 }
 
-/* Why the entry is not sound, or NULL; marks the numbers it names. */
-static const char *entry_problem(struct lmeta *m, const uint8_t *val, size_t len,
-                                 char *why, size_t wlen)
+/* Note who sent the sound entry lsn and to whom (runs of sends). */
+static void note_entry(struct lmeta *m, uint64_t lsn, const Stratd__Entry *e)
+{
+    if (e->sender != 0) {
+        struct num *s = &m->num[e->sender];
+        if (m->last_sender != e->sender) {   /* a new run of its sends */
+            s->trig_prev = s->trig;
+            s->trig = s->last_in;
+            s->run_start = lsn;
+        }
+    }
+    m->last_sender = e->sender;
+    for (size_t i = 0; i < e->n_receivers; i++) {
+        m->has_record[e->receivers[i]] = 2;
+        m->num[e->receivers[i]].last_in = lsn;
+    }
+}
+
+/* Why the entry is not sound, or NULL (then noted). */
+static const char *entry_problem(struct lmeta *m, uint64_t lsn, const uint8_t *val,
+                                 size_t len, char *why, size_t wlen)
 {
     Stratd__Entry *e = stratd__entry__unpack(NULL, len, val);
     const char *unknown;
 
+    why[0] = '\0';
     if (!e || !e->msg) {
         snprintf(why, wlen, "does not decode (%zu bytes)", len);
     } else if ((unknown = entry_unknown_part(e))) {
         snprintf(why, wlen, "holds a field or message kind this build does not know "
                  "(in %s)", unknown);
     } else {
-        why[0] = '\0';
-        if (e->sender != 0 && (e->sender >= MAX_NUMBER || !m->has_record[e->sender]))
+        if (e->sender != 0 && (e->sender > m->max || !m->has_record[e->sender]))
             snprintf(why, wlen, "is sent by actor number %u, which has no record", e->sender);
-        for (size_t i = 0; i < e->n_receivers && !why[0]; i++) {
-            uint32_t n = e->receivers[i];
-            if (n >= MAX_NUMBER || !m->has_record[n])
-                snprintf(why, wlen, "is sent to actor number %u, which has no record", n);
-            else
-                m->has_record[n] = 2;
-        }
+        for (size_t i = 0; i < e->n_receivers && !why[0]; i++)
+            if (e->receivers[i] > m->max || !m->has_record[e->receivers[i]])
+                snprintf(why, wlen, "is sent to actor number %u, which has no record",
+                         e->receivers[i]);
+        if (!why[0])
+            note_entry(m, lsn, e);
     }
     if (e)
         stratd__entry__free_unpacked(e, NULL);
     return why[0] ? why : NULL;
 }
 
-/* Walk the entries from lsn 1 to the end of the sound prefix; with out,
- * copy them there. */
-static void scan_entries(struct journal *j, struct lmeta *m, struct jv_report *r,
-                         struct journal *out)
+/* One entry of the prefix: sound, it extends the prefix (and is copied to
+ * out); else the prefix ends before it (reported). true: sound. */
+static bool take_entry(struct lmeta *m, struct jv_report *r, uint64_t lsn,
+                       const uint8_t *val, size_t len)
+{
+    char why[256];
+
+    if (lsn != r->entries + 1) {
+        r->bad_lsn = r->entries + 1;
+        problem(r, "entry lsn %llu follows lsn %llu: entries missing",
+                (unsigned long long)lsn, (unsigned long long)r->entries);
+        return false;
+    }
+    if (entry_problem(m, lsn, val, len, why, sizeof why)) {
+        r->bad_lsn = lsn;
+        problem(r, "entry lsn %llu %s", (unsigned long long)lsn, why);
+        return false;
+    }
+    r->entries = lsn;
+    return true;
+}
+
+/* After the iterator stopped on a read error: on by point reads. An
+ * iterator opens every level-0 file at once, so one unreadable file stops
+ * it at the start; a point read opens only the file holding its key. */
+static void point_reads(struct journal *j, struct lmeta *m, struct jv_report *r,
+                        const char *iter_error)
+{
+    char *val;
+    size_t len;
+    bool sound = true;
+
+    while (sound && (val = journal_get_entry(j, r->entries + 1, &len))) {
+        sound = take_entry(m, r, r->entries + 1, (const uint8_t *)val, len);
+        free(val);
+    }
+    if (!sound)
+        return;
+    r->bad_lsn = r->entries + 1;
+    if (journal_read_error(j))
+        problem(r, "entries unreadable from lsn %llu: %s", (unsigned long long)r->bad_lsn,
+                journal_read_error(j));
+    else
+        problem(r, "entries unreadable from lsn %llu (the scan stopped %s)",
+                (unsigned long long)r->bad_lsn, iter_error);
+}
+
+/* Walk the entries from lsn 1 to the end of the sound prefix. */
+static void scan_entries(struct journal *j, struct lmeta *m, struct jv_report *r)
 {
     struct journal_iter *it = journal_scan(j, 1);
     const uint8_t *val;
     uint64_t lsn;
     size_t len;
-    char why[256];
+    bool sound = true;
 
-    while (journal_iter_next(it, &lsn, &val, &len)) {
-        if (lsn != r->entries + 1) {
-            r->bad_lsn = r->entries + 1;
-            problem(r, "entry lsn %llu follows lsn %llu: entries missing",
-                    (unsigned long long)lsn, (unsigned long long)r->entries);
-            break;
-        }
-        if (entry_problem(m, val, len, why, sizeof why)) {
-            r->bad_lsn = lsn;
-            problem(r, "entry lsn %llu %s", (unsigned long long)lsn, why);
-            break;
-        }
-        r->entries = lsn;
-        if (out) {
-            journal_append(out, lsn, val, len);
-            if (lsn % COPY_BATCH == 0 && journal_commit(out) != 0)
-                break;
-        }
-    }
-    if (journal_iter_error(it)) {
-        r->bad_lsn = r->entries + 1;
-        problem(r, "entries unreadable %s (first bad lsn %llu)", journal_iter_error(it),
-                (unsigned long long)r->bad_lsn);
-    }
+    while (sound && journal_iter_next(it, &lsn, &val, &len))
+        sound = take_entry(m, r, lsn, val, len);
+    if (sound && journal_iter_error(it))
+        point_reads(j, m, r, journal_iter_error(it));
     journal_iter_free(it);
+    if (r->bad_lsn) {
+        r->last_lsn = journal_last_lsn(j);
+        return;
+    }
     r->last_lsn = journal_last_lsn(j);
-    if (journal_read_error(j) && !r->bad_lsn) {
+    if (journal_read_error(j)) {
         r->bad_lsn = r->entries + 1;
         problem(r, "%s", journal_read_error(j));
-    } else if (!r->bad_lsn && r->last_lsn != r->entries) {
+    } else if (r->last_lsn != r->entries) {
         r->bad_lsn = r->entries + 1;
         problem(r, "the entries end at lsn %llu, but the last lsn is %llu",
                 (unsigned long long)r->entries, (unsigned long long)r->last_lsn);
@@ -242,11 +307,11 @@ static void scan_entries(struct journal *j, struct lmeta *m, struct jv_report *r
 static void check_watermarks(const struct lmeta *m, struct jv_report *r)
 {
     for (size_t i = 0; i < m->n && !r->bad_lsn; i++) {
-        uint32_t n = m->recs[i].number;
-        if (m->has_wm[n] && m->wm[n] != UINT64_MAX && m->wm[n] > r->entries)
+        const struct num *x = &m->num[m->recs[i].number];
+        if (x->has_wm && x->wm != UINT64_MAX && x->wm > r->entries)
             problem(r, "metadata: the watermark of actor number %u is lsn %llu, past the "
-                    "last sound entry (lsn %llu)", n, (unsigned long long)m->wm[n],
-                    (unsigned long long)r->entries);
+                    "last sound entry (lsn %llu)", m->recs[i].number,
+                    (unsigned long long)x->wm, (unsigned long long)r->entries);
     }
 }
 
@@ -300,7 +365,7 @@ int journal_verify(const char *path, struct jv_report *r)
     if (!(j = open_source(path, r)))
         return 1;
     read_meta(j, &m, r);
-    scan_entries(j, &m, r, NULL);
+    scan_entries(j, &m, r);
     if (r->wal_last > r->entries && !r->bad_lsn)
         r->bad_lsn = r->entries + 1;
     check_watermarks(&m, r);
@@ -389,9 +454,43 @@ static void remove_scratch(const char *scratch)
     rmdir(scratch);
 }
 
+/* With the end of the journal lost, the run of sends that ends the prefix
+ * may be the first part of one handling's output: it goes, and its sender
+ * handles again what came before it. The prefix then ends between two
+ * handlings. Its new last lsn. */
+static uint64_t cut_partial_run(struct lmeta *m, uint64_t last)
+{
+    struct num *x;
+
+    if (last == 0 || m->last_sender == 0)
+        return last;
+    x = &m->num[m->last_sender];
+    x->trig = x->trig_prev;   /* its last complete run is the one before */
+    return x->run_start - 1;
+}
+
+/* The watermark of actor n in the salvaged journal: what it handled, as far
+ * as its output in the prefix tells. An entry counts as handled up to the
+ * one that led to its last run of sends (that output is in the prefix);
+ * later ones are delivered again, live (their output, if any, was in what
+ * is lost; an actor that sent nothing gets all of them again). Never past
+ * its own watermark or the prefix. */
+static uint64_t salvage_watermark(const struct lmeta *m, uint32_t n, uint64_t last,
+                                  bool tail_lost)
+{
+    const struct num *x = &m->num[n];
+    uint64_t w = x->has_wm && x->wm != UINT64_MAX ? x->wm : UINT64_MAX;
+
+    if (tail_lost || w == UINT64_MAX) {
+        uint64_t handled = x->run_start ? x->trig : 0;
+        w = w < handled ? w : handled;
+    }
+    return w < last ? w : last;
+}
+
 /* The metadata of the salvaged journal (the rule at the top). */
 static void write_meta(struct journal *out, const struct lmeta *m, uint64_t last,
-                       struct jv_salvage *s)
+                       bool tail_lost, struct jv_salvage *s)
 {
     uint8_t key[5], val[8];
 
@@ -405,14 +504,13 @@ static void write_meta(struct journal *out, const struct lmeta *m, uint64_t last
         }
         s->actors_kept++;
         journal_meta_put(out, rc->key, rc->klen, rc->val, rc->vlen);
-        if (rc->key[0] != 'A' || !m->has_wm[n])
+        if (rc->key[0] != 'A')
             continue;
-        w = m->wm[n];
-        if (w == UINT64_MAX)
+        w = salvage_watermark(m, n, last, tail_lost);
+        if (m->num[n].has_wm && m->num[n].wm == UINT64_MAX)
             s->watermarks_set++;
-        else if (w > last)
+        else if (w != m->num[n].wm)
             s->watermarks_clamped++;
-        w = w > last ? last : w;
         key[0] = 'W';
         key[1] = (uint8_t)(n >> 24), key[2] = (uint8_t)(n >> 16);
         key[3] = (uint8_t)(n >> 8), key[4] = (uint8_t)n;
@@ -421,6 +519,29 @@ static void write_meta(struct journal *out, const struct lmeta *m, uint64_t last
         journal_meta_put(out, key, sizeof key, val, sizeof val);
     }
     meta_put_format(out);
+}
+
+/* Entries 1..last into out, by point reads. 0 or -1 (err filled). */
+static int copy_entries(struct journal *j, struct journal *out, uint64_t last,
+                        char *err, size_t errlen)
+{
+    char *val;
+    size_t len;
+
+    for (uint64_t lsn = 1; lsn <= last; lsn++) {
+        if (!(val = journal_get_entry(j, lsn, &len))) {
+            snprintf(err, errlen, "entry lsn %llu could not be read again",
+                     (unsigned long long)lsn);
+            return -1;
+        }
+        journal_append(out, lsn, val, len);
+        free(val);
+        if (lsn % COPY_BATCH == 0 && journal_commit(out) != 0) {
+            snprintf(err, errlen, "writing the new journal: %s", journal_error(out));
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* `to` must be absent or empty. 0, or -1 with err filled. */
@@ -489,17 +610,19 @@ int journal_salvage(const char *path, const char *to, struct jv_report *r,
     if (!(out = journal_open(to, true, false, FSYNC_NONE, err, errlen)))
         goto out;
     read_meta(j, &m, r);
-    scan_entries(j, &m, r, out);
+    scan_entries(j, &m, r);
     if (r->wal_last > r->entries && !r->bad_lsn)
         r->bad_lsn = r->entries + 1;
     check_watermarks(&m, r);
-    s->kept = r->entries;
-    write_meta(out, &m, r->entries, s);
+    s->kept = r->bad_lsn ? cut_partial_run(&m, r->entries) : r->entries;
+    if (copy_entries(j, out, s->kept, err, errlen) == 0) {
+        write_meta(out, &m, s->kept, r->bad_lsn != 0, s);
+        if (journal_commit(out) != 0 || journal_flush(out) != 0)
+            snprintf(err, errlen, "writing %s: %s", to, journal_error(out));
+        else
+            rc = 0;
+    }
     lmeta_release(&m);
-    if (journal_commit(out) != 0 || journal_flush(out) != 0)
-        snprintf(err, errlen, "writing %s: %s", to, journal_error(out));
-    else
-        rc = 0;
 out:
     journal_close(out);
     journal_close(j);
