@@ -87,6 +87,7 @@ case_() {
   local bad
   bad=$(actors_json "$T/run.sock" | jq '[.[] | select(.kind == "probe") | select(.stats.gaps != 0 or .stats.dups != 0)] | length')
   check "$name: no gap, no duplicate" [ "$bad" = 0 ]
+  check "$name: verify beside the running daemon: sound" ctl -j "$J" journal verify
   stop_stratd $PID
   check "$name: clean stop on the salvaged journal" [ "$RC" = 0 ]
   rm -rf "$T/$name.damaged"
