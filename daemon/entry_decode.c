@@ -221,3 +221,42 @@ const Stratd__Entry *entry_decode_fast(struct entry_scratch *s, const uint8_t *b
     s->e.msg = &s->m;
     return &s->e;
 }
+
+/* The first message in m (m itself or one it holds) with unknown fields. */
+static const char *unknown_in(const ProtobufCMessage *m)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    const char *base = (const char *)m, *r;
+
+    if (m->n_unknown_fields > 0)
+        return d->name;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
+            for (size_t k = 0; k < n; k++)
+                if (v[k] && (r = unknown_in(v[k])))
+                    return r;
+            continue;
+        }
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+            continue;
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
+        if (sub && (r = unknown_in(sub)))
+            return r;
+    }
+    return NULL;
+}
+
+const char *entry_unknown_part(const Stratd__Entry *e)
+{
+    if (!e->msg)
+        return "no message";
+    if (e->msg->kind_case == STRATD__MSG__KIND__NOT_SET)
+        return "stratd.Msg (a message kind this build does not know)";
+    return unknown_in(&e->base);
+}

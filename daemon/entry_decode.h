@@ -39,7 +39,16 @@ void entry_scratch_init(struct entry_scratch *s);
 void entry_scratch_release(struct entry_scratch *s);
 
 /* The entry in buf[len], borrowed from s until the next call; or NULL when
- * the fast path does not handle these bytes. */
+ * the fast path does not handle these bytes. It accepts no field it does
+ * not know. */
 const Stratd__Entry *entry_decode_fast(struct entry_scratch *s, const uint8_t *buf, size_t len);
+
+/* After protobuf-c's unpack (the fallback): NULL when e is a message this
+ * build knows through and through; else the name of the first message
+ * (type) holding a field or oneof case this build does not know (kept by
+ * protobuf-c as an unknown field), or "no message" when the entry carries
+ * none. Such an entry is written by a newer build, or damaged: never
+ * replayed as an empty message. */
+const char *entry_unknown_part(const Stratd__Entry *e);
 
 #endif

@@ -36,9 +36,19 @@ void journal_key_encode(uint8_t out[8], uint64_t lsn);
 uint64_t journal_key_decode(const uint8_t in[8]);
 
 /* Open (creating when `create`) the journal at path. read_only opens without
- * the lock, safe beside a running daemon. Returns NULL and fills err. */
+ * the lock, safe beside a running daemon. Returns NULL and fills err; err
+ * begins with "corrupt" when the journal is damaged (a checksum, a
+ * truncated file, RocksDB's WAL damaged beyond a torn last record, files
+ * without CURRENT). A journal is created only in an absent or empty
+ * directory, never over existing files. */
 struct journal *journal_open(const char *path, bool create, bool read_only,
                              enum fsync_policy fsync, char *err, size_t errlen);
+/* Read-only and lenient, for verify and salvage: RocksDB's WAL recovered
+ * up to its first damage (or, with skip_wal_damage, past damaged records:
+ * to count what lies beyond), SST sizes not checked at open (a truncated
+ * file fails its reads instead). Reads still verify checksums. */
+struct journal *journal_open_damaged(const char *path, bool skip_wal_damage,
+                                     char *err, size_t errlen);
 void journal_close(struct journal *j);
 
 /* True when a directory exists at path (journal_open would find data). */
@@ -65,24 +75,40 @@ void journal_inject_fault(long commits);
 /* Sticky failure: non-NULL after the first failed write. */
 const char *journal_error(const struct journal *j);
 
-/* Reads (committed data only). journal_meta_get returns a malloc'd copy
- * (caller frees) or NULL when absent. */
+/* Reads (committed data only; block checksums verified). A failed read is
+ * damage, never "absent" or "the end": it is recorded, and
+ * journal_read_error() returns the first one (NULL: none), for the caller
+ * to check after its reads and report.
+ *
+ * journal_meta_get returns a malloc'd copy (caller frees) or NULL when
+ * absent or unreadable. journal_last_lsn: 0 when empty or unreadable. */
 char *journal_meta_get(struct journal *j, const void *key, size_t klen,
                        size_t *vlen);
-uint64_t journal_last_lsn(struct journal *j);  /* 0: empty */
+uint64_t journal_last_lsn(struct journal *j);
+const char *journal_read_error(const struct journal *j);
+/* One entry by its lsn (a point read: RocksDB opens only the file that
+ * holds it). malloc'd (caller frees), or NULL when absent or unreadable. */
+char *journal_get_entry(struct journal *j, uint64_t lsn, size_t *len);
 
 /* Scan entries with lsn >= from, in lsn order. The value returned by next is
- * borrowed until the following next/free. */
+ * borrowed until the following next/free. next returns false at the end or
+ * on damage: journal_iter_error() then says which (NULL: the end) and
+ * names the last good lsn. journal_iter_last: the lsn of the last entry
+ * returned (from - 1 before the first). An iterator belongs to the thread
+ * that uses it; it does not touch journal_read_error. */
 struct journal_iter *journal_scan(struct journal *j, uint64_t from);
 bool journal_iter_next(struct journal_iter *it, uint64_t *lsn,
                        const uint8_t **val, size_t *len);
+const char *journal_iter_error(const struct journal_iter *it);
+uint64_t journal_iter_last(const struct journal_iter *it);
 void journal_iter_free(struct journal_iter *it);
 
 /* Scan the meta column family for keys starting with prefix; fn is called
- * with borrowed key and value. */
-void journal_meta_scan(struct journal *j, const void *prefix, size_t plen,
-                       void (*fn)(void *arg, const uint8_t *k, size_t klen,
-                                  const uint8_t *v, size_t vlen),
-                       void *arg);
+ * with borrowed key and value. 0, or -1 when a read failed
+ * (journal_read_error). */
+int journal_meta_scan(struct journal *j, const void *prefix, size_t plen,
+                      void (*fn)(void *arg, const uint8_t *k, size_t klen,
+                                 const uint8_t *v, size_t vlen),
+                      void *arg);
 
 #endif

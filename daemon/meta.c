@@ -31,18 +31,62 @@ static struct meta_actor *find_number(const struct meta *m, uint32_t number)
     return lo < m->n && m->actors[lo].number == number ? &m->actors[lo] : NULL;
 }
 
+/* What meta_load's scans fill: the metadata, and the first damage found. */
+struct load {
+    struct meta *m;
+    char *err;
+    size_t errlen;
+    bool bad;
+};
+
+void meta_key_name(char *out, size_t len, const uint8_t *k, size_t klen)
+{
+    size_t n = 0;
+
+    if (klen == 0) {
+        snprintf(out, len, "(empty key)");
+        return;
+    }
+    n = (size_t)snprintf(out, len, "%c", k[0] >= 0x20 && k[0] < 0x7f ? k[0] : '?');
+    for (size_t i = 1; i < klen && n + 3 < len; i++)
+        n += (size_t)snprintf(out + n, len - n, "%02x", k[i]);
+}
+
+/* Record the first damage: err begins with "corrupt" and names the key. */
+static void damaged(struct load *l, const uint8_t *k, size_t klen, const char *why)
+{
+    char name[80];
+
+    if (l->bad)
+        return;
+    l->bad = true;
+    meta_key_name(name, sizeof name, k, klen);
+    snprintf(l->err, l->errlen, "corrupt metadata: key %s: %s", name, why);
+}
+
 static void load_actor(void *arg, const uint8_t *k, size_t klen,
                        const uint8_t *v, size_t vlen)
 {
-    struct meta *m = arg;
+    struct load *l = arg;
+    struct meta *m = l->m;
     Stratd__ActorMeta *am;
     struct meta_actor *a;
 
-    if (!(klen == 17 && k[0] == 'A') && !(klen == 5 && k[0] == 'R'))
+    if (!(klen == 17 && k[0] == 'A') && !(klen == 5 && k[0] == 'R')) {
+        damaged(l, k, klen, "an actor key of the wrong length");
         return;
+    }
     am = stratd__actor_meta__unpack(NULL, vlen, v);
-    if (!am || am->uuid.len != 16)
+    if (!am || am->uuid.len != 16 || (k[0] == 'A' && memcmp(am->uuid.data, k + 1, 16) != 0) ||
+        (k[0] == 'R' && am->number != get_be32(k + 1))) {
+        damaged(l, k, klen, "the actor record does not decode");
         goto out;
+    }
+    if (am->base.n_unknown_fields > 0) {
+        damaged(l, k, klen, "the actor record has fields this build does not know "
+                "(written by a newer stratd?)");
+        goto out;
+    }
     m->actors = realloc(m->actors, (m->n + 1) * sizeof *m->actors);
     if (!m->actors)
         abort();
@@ -73,11 +117,20 @@ static uint64_t get_be64(const uint8_t *p)
 static void load_u64(void *arg, const uint8_t *k, size_t klen,
                      const uint8_t *v, size_t vlen)
 {
-    struct meta *m = arg;
+    struct load *l = arg;
     struct meta_actor *a;
 
-    if (klen != 5 || vlen != 8 || !(a = find_number(m, get_be32(k + 1))))
+    if (klen != 5) {
+        damaged(l, k, klen, "a key of the wrong length");
         return;
+    }
+    if (vlen != 8) {
+        damaged(l, k, klen, k[0] == 'W' ? "a watermark that is not 8 bytes"
+                                        : "a digest that is not 8 bytes");
+        return;
+    }
+    if (!(a = find_number(l->m, get_be32(k + 1))))
+        return;   /* of no actor: describes nothing (retire deletes it) */
     if (k[0] == 'W') {
         a->watermark = get_be64(v);
     } else {
@@ -92,32 +145,56 @@ static int by_number(const void *x, const void *y)
     return a->number < b->number ? -1 : a->number > b->number;
 }
 
-int meta_load(struct journal *j, struct meta *m, char *err, size_t errlen)
+/* The markers: format (4 bytes) and clean ("1"). 0 or -1 (err filled). */
+static int load_markers(struct journal *j, struct load *l)
 {
+    struct meta *m = l->m;
     size_t len;
     char *v;
 
-    memset(m, 0, sizeof *m);
     v = journal_meta_get(j, "format", 6, &len);
     if (v) {
-        m->format = len == 4 ? get_be32((uint8_t *)v) : UINT32_MAX;
+        if (len != 4)
+            damaged(l, (const uint8_t *)"format", 6, "the format marker is not 4 bytes");
+        else
+            m->format = get_be32((uint8_t *)v);
         free(v);
-        if (m->format != JOURNAL_FORMAT_VERSION) {
-            snprintf(err, errlen, "journal format %u is not supported by this "
+        if (!l->bad && m->format != JOURNAL_FORMAT_VERSION) {
+            snprintf(l->err, l->errlen, "journal format %u is not supported by this "
                      "build (it reads format %d)", m->format, JOURNAL_FORMAT_VERSION);
             return -1;
         }
     }
     v = journal_meta_get(j, "clean", 5, &len);
+    if (v && !(len == 1 && v[0] == '1'))
+        damaged(l, (const uint8_t *)"clean", 5, "the clean marker is not \"1\"");
     m->clean = v != NULL;
     free(v);
-    journal_meta_scan(j, "A", 1, load_actor, m);
-    journal_meta_scan(j, "R", 1, load_actor, m);
-    if (m->n > 1)
+    return l->bad ? -1 : 0;
+}
+
+int meta_load(struct journal *j, struct meta *m, char *err, size_t errlen)
+{
+    struct load l = {m, err, errlen, false};
+    int rc = 0;
+
+    memset(m, 0, sizeof *m);
+    rc = load_markers(j, &l);
+    if (rc == 0 && (journal_meta_scan(j, "A", 1, load_actor, &l) != 0 ||
+                    journal_meta_scan(j, "R", 1, load_actor, &l) != 0))
+        rc = -1;
+    if (rc == 0 && !l.bad && m->n > 1)
         qsort(m->actors, m->n, sizeof *m->actors, by_number);
-    journal_meta_scan(j, "W", 1, load_u64, m);
-    journal_meta_scan(j, "D", 1, load_u64, m);
-    return 0;
+    if (rc == 0 && !l.bad && (journal_meta_scan(j, "W", 1, load_u64, &l) != 0 ||
+                              journal_meta_scan(j, "D", 1, load_u64, &l) != 0))
+        rc = -1;
+    if (journal_read_error(j))   /* a failed read: damage too */
+        snprintf(err, errlen, "corrupt metadata: %s", journal_read_error(j));
+    if (l.bad || journal_read_error(j))
+        rc = -1;
+    if (rc != 0)
+        meta_release(m);
+    return rc;
 }
 
 void meta_release(struct meta *m)

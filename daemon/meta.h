@@ -39,9 +39,14 @@ struct meta {
     uint32_t format;             /* 0: new journal */
 };
 
-/* Read every metadata record. 0, or -1 with err filled (unreadable or a
- * journal format this build does not know). */
+/* Read every metadata record. 0, or -1 with err filled: a journal format
+ * this build does not know, or damage (err then begins with "corrupt" and
+ * names the key: a record that does not decode or has fields this build
+ * does not know, a watermark or digest not 8 bytes or of no actor, a
+ * marker of the wrong form, a failed read). Never "treat as new". */
 int meta_load(struct journal *j, struct meta *m, char *err, size_t errlen);
+/* A metadata key for a message: its tag letter, then the rest in hex. */
+void meta_key_name(char *out, size_t len, const uint8_t *k, size_t klen);
 void meta_release(struct meta *m);
 /* Lookups skip retired actors. */
 struct meta_actor *meta_find_uuid(const struct meta *m, const uint8_t uuid[16]);

@@ -43,6 +43,7 @@ struct pipe {
     size_t n_full, full_head, n_free;
     atomic_bool stop;
     struct journal *journal;
+    char *error;               /* the scan stopped on damage (set before last) */
 };
 
 
@@ -119,6 +120,8 @@ static void *reader(void *arg)
             c->used += need;
         }
     }
+    if (journal_iter_error(it))
+        p->error = xstrdup(journal_iter_error(it));
     if (c) {
         c->last = true;
         put_full(p, c);
@@ -132,22 +135,36 @@ static struct actor *by_number(struct runtime *rt, uint32_t n)
     return n < rt->n_numbers ? rt->by_number[n] : NULL;
 }
 
-/* Decode one entry and hand it to its receivers. 0, or -1 (undecodable).
+/* Decode one entry and hand it to its receivers. 0, or -1 with err filled
+ * (undecodable, or a kind or field this build does not know: never
+ * replayed as an empty message).
  * Replayed deliveries borrow a view on the stack (decoded into the scratch
  * or the arena, valid for this call only); a receiver that has not handled
  * the entry yet gets a heap entry of its own (runtime_entry_new), made once
  * and shared by all such receivers. */
 static int replay_entry(struct runtime *rt, struct entry_scratch *scratch, struct arena *arena,
-                        uint64_t lsn, const uint8_t *val, size_t len)
+                        uint64_t lsn, const uint8_t *val, size_t len, char *err, size_t errlen)
 {
     const Stratd__Entry *pe = entry_decode_fast(scratch, val, len);
     struct entry *pending = NULL, e;
     struct actor *sender;
+    const char *unknown;
 
     if (!pe)
         pe = stratd__entry__unpack(&arena->pb, len, val);
-    if (!pe || !pe->msg)
+    if (!pe || !pe->msg) {
+        snprintf(err, errlen, "corrupt journal: entry lsn %llu (%zu bytes) does not decode",
+                 (unsigned long long)lsn, len);
+        arena_reset(arena);
         return -1;
+    }
+    if (pe != &scratch->e && (unknown = entry_unknown_part(pe))) {
+        snprintf(err, errlen, "journal entry lsn %llu holds a field or message kind this "
+                 "build does not know (in %s): written by a newer stratd, or corrupt; "
+                 "refusing to replay it", (unsigned long long)lsn, unknown);
+        arena_reset(arena);
+        return -1;
+    }
     sender = by_number(rt, pe->sender);
     e = (struct entry){lsn, pe->time_ns, sender ? sender->ref : ACTOR_REF_NONE, 1,
                        (Stratd__Entry *)pe};
@@ -172,6 +189,52 @@ static int replay_entry(struct runtime *rt, struct entry_scratch *scratch, struc
     if (pe->time_ns > rt->last_time_ns)
         rt->last_time_ns = pe->time_ns;
     arena_reset(arena);
+    return 0;
+}
+
+/* Replay the entries of one chunk, checking that lsns follow each other
+ * from 1. 0; 1 when progress asked to stop; -1 with err filled. */
+static int replay_chunk(struct runtime *rt, struct chunk *c, struct entry_scratch *scratch,
+                        struct arena *arena, rebuild_progress_fn progress, void *arg,
+                        char *err, size_t errlen)
+{
+    for (size_t off = 0; off < c->used;) {
+        uint64_t lsn, want = rt->rebuild.entries + 1;
+        uint32_t len;
+        memcpy(&lsn, c->data + off, 8);
+        memcpy(&len, c->data + off + 8, 4);
+        if (lsn != want) {
+            snprintf(err, errlen, "corrupt journal: entry lsn %llu follows lsn %llu "
+                     "(entries missing)", (unsigned long long)lsn,
+                     (unsigned long long)(want - 1));
+            return -1;
+        }
+        if (replay_entry(rt, scratch, arena, lsn, c->data + off + 12, len, err, errlen) != 0)
+            return -1;
+        if (++rt->rebuild.entries % PROGRESS_EVERY == 0 && progress &&
+            progress(arg, rt->rebuild.entries, rt->rebuild.total_entries) != 0)
+            return 1;
+        off += (12 + (size_t)len + 7) & ~(size_t)7;
+    }
+    return 0;
+}
+
+/* After the scan: it ended on damage, or before the last lsn. 0 or -1. */
+static int scan_end(struct runtime *rt, const struct pipe *p, char *err, size_t errlen)
+{
+    if (p->error) {
+        snprintf(err, errlen, "corrupt journal: the scan stopped %s (first bad lsn %llu)",
+                 p->error, (unsigned long long)rt->rebuild.entries + 1);
+        return -1;
+    }
+    if (rt->rebuild.entries != rt->rebuild.total_entries) {
+        snprintf(err, errlen, "corrupt journal: the scan ended at lsn %llu, but the last "
+                 "entry is lsn %llu (first bad lsn %llu)",
+                 (unsigned long long)rt->rebuild.entries,
+                 (unsigned long long)rt->rebuild.total_entries,
+                 (unsigned long long)rt->rebuild.entries + 1);
+        return -1;
+    }
     return 0;
 }
 
@@ -210,21 +273,7 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
 
     while (!done) {
         struct chunk *c = take_full(&p);
-        for (size_t off = 0; off < c->used && rc == 0;) {
-            uint64_t lsn;
-            uint32_t len;
-            memcpy(&lsn, c->data + off, 8);
-            memcpy(&len, c->data + off + 8, 4);
-            if (replay_entry(rt, &scratch, &arena, lsn, c->data + off + 12, len) != 0) {
-                snprintf(err, errlen, "journal entry %llu cannot be decoded "
-                         "(%u bytes): the journal is damaged", (unsigned long long)lsn, len);
-                rc = -1;
-            } else if (++rt->rebuild.entries % PROGRESS_EVERY == 0 && progress &&
-                       progress(arg, rt->rebuild.entries, total) != 0) {
-                rc = 1;
-            }
-            off += (12 + (size_t)len + 7) & ~(size_t)7;
-        }
+        rc = replay_chunk(rt, c, &scratch, &arena, progress, arg, err, errlen);
         done = c->last || rc != 0;
         c->used = 0;
         put_free(&p, c);
@@ -237,6 +286,9 @@ int rebuild_run(struct runtime *rt, rebuild_progress_fn progress, void *arg,
         pthread_mutex_unlock(&p.mu);
         pthread_join(thread, NULL);
     }
+    if (rc == 0 && started)
+        rc = scan_end(rt, &p, err, errlen);
+    free(p.error);
     for (int i = 0; i < CHUNKS; i++)
         free(p.chunks[i].data);
     pthread_mutex_destroy(&p.mu);

@@ -373,7 +373,8 @@ int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j
     rt->backlog_lsn = journal_last_lsn(j);
     rt->next_lsn = rt->backlog_lsn + 1;
     rt->phase = PHASE_REBUILDING;
-    return 0;
+    /* an unreadable last entry is damage: never start again at lsn 1 */
+    return journal_read_error(j) ? -1 : 0;
 }
 
 void runtime_release(struct runtime *rt)
@@ -465,11 +466,11 @@ static void on_sync_timer(uv_timer_t *h)
     }
 }
 
-/* Before the first live write: the format marker on a new journal; the
- * digests of the last clean stop have been compared (drift check), from now
- * on they describe nothing, so they go with the clean marker; the records
- * of the brand-new actors. Committed. 0 or -1. */
-static int record_going_live(struct runtime *rt)
+/* Before the first live write, staged: the format marker on a new journal;
+ * the digests of the last clean stop have been compared (drift check), from
+ * now on they describe nothing, so they go with the clean marker; the
+ * records of the brand-new actors. */
+static void record_going_live(struct runtime *rt)
 {
     rt->replaying = false;
     if (rt->meta.format == 0)
@@ -485,19 +486,19 @@ static int record_going_live(struct runtime *rt)
         if (a->is_new)
             meta_put_actor(rt->journal, a->uuid, a->number, a->topo, false);
     }
-    return runtime_commit(rt);
 }
 
 /* Step 5, queued before the backlog: one Start sent by the daemon to all
  * brand-new actors, so that it is the first thing each of them handles even
- * when the backlog sends to them. Committed. 0 or -1. */
+ * when the backlog sends to them. Committed in one batch with the records
+ * record_going_live staged: an actor the journal knows has its Start. 0
+ * or -1. */
 static int start_new_actors(struct runtime *rt)
 {
     Stratd__Start st = STRATD__START__INIT;
     Stratd__Msg m = STRATD__MSG__INIT;
     actor_ref *fresh = xmalloc(rt->n_actors * sizeof *fresh);
     size_t n_fresh = 0;
-    int rc = 0;
 
     for (size_t i = 0; i < rt->n_actors; i++)
         if (rt->actors[i].is_new)
@@ -506,10 +507,9 @@ static int start_new_actors(struct runtime *rt)
         m.kind_case = STRATD__MSG__KIND_START;
         m.start = &st;
         actor__send_entry(rt, NULL, fresh, n_fresh, &m);
-        rc = runtime_commit(rt);
     }
     free(fresh);
-    return rc;
+    return runtime_commit(rt);
 }
 
 /* Step 4: the entries journaled but not handled before the stop, delivered
@@ -559,7 +559,8 @@ static void scheduler_on(struct runtime *rt)
 
 int runtime_go_live(struct runtime *rt)
 {
-    if (record_going_live(rt) != 0 || start_new_actors(rt) != 0 || deliver_backlog(rt) != 0)
+    record_going_live(rt);
+    if (start_new_actors(rt) != 0 || deliver_backlog(rt) != 0)
         return -1;
     services_go_live(rt);
     scheduler_on(rt);

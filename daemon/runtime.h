@@ -171,7 +171,9 @@ struct runtime {
 /* Steps 1 and 2 of a restart: spawn the topology's actors (and stand-ins
  * for the journal's actors no longer in it) over the open journal j, whose
  * metadata m the caller loaded and checked (meta_load, meta_diff). Takes
- * over m (emptied; rt->meta from now on). Phase: REBUILDING. Returns 0. */
+ * over m (emptied; rt->meta from now on). Phase: REBUILDING. 0, or -1 when
+ * the last entry cannot be read (journal_read_error: damage; rt must still
+ * be released). */
 int runtime_init(struct runtime *rt, const struct topology *t, struct journal *j,
                  struct meta *m, uv_loop_t *loop);
 void runtime_release(struct runtime *rt);

@@ -2,7 +2,8 @@
  * stratd.c — startup, rebuild, live loop and shutdown of the daemon.
  *
  *   load topology ──error──> exit 2 (nothing written)
- *   open journal, compare params ──changed──> exit 2
+ *   open journal ──damaged (corrupt)──> exit 1 (nothing written)
+ *   compare params ──changed──> exit 2
  *   spawn actors, replay (rebuild.c) ──drift──> exit 1 unless --accept-drift
  *   go live: Start for new actors, backlog, services, READY=1
  *   SIGTERM/SIGINT: services stop, commit, digests, clean marker, exit 0
@@ -23,6 +24,7 @@
 #include "config_check.h"
 #include "control.h"
 #include "journal.h"
+#include "journal_verify.h"
 #include "log.h"
 #include "meta.h"
 #include "metrics.h"
@@ -205,23 +207,51 @@ static int drift_check(struct daemon *d, bool accept)
  * run ends with. */
 #define GO_ON (-1)
 
-/* Open (creating) the journal, load its metadata into *m and compare it
- * with the topology: a changed actor refuses the start (exit 2) before
- * anything is written. */
+/* A journal that cannot be read: one line, and for damage (err begins
+ * with "corrupt") the way out. Nothing has been written. */
+static int refuse(struct daemon *d, const char *err)
+{
+    if (strncmp(err, "corrupt", 7) == 0 || strstr(err, "corrupt"))
+        log_error("start refused: %s; nothing was written. Check the journal with "
+                  "'stratctl -c %s journal verify', then copy its sound prefix with "
+                  "'stratctl -c %s journal salvage --to DIR' and move DIR in place of "
+                  "%s (README: Journal damage)", err, d->topo.file, d->topo.file,
+                  d->topo.journal_path);
+    else
+        log_error("%s", err);
+    sd_notifyf(0, "STATUS=start refused: journal: %s", err);
+    return EXIT_RUNTIME;
+}
+
+/* Open (creating when absent or empty) the journal, load its metadata into
+ * *m and compare it with the topology: damage refuses the start (exit 1),
+ * a changed actor too (exit 2), before anything is written. */
 static int open_journal(struct daemon *d, struct meta *m)
 {
     char err[1024];
 
+    uint64_t prefix, beyond;
+    size_t n;
+
     d->journal = journal_open(d->topo.journal_path, true, false, d->topo.fsync,
                               err, sizeof err);
     if (!d->journal) {
-        log_error("%s", err);
-        sd_notifyf(0, "STATUS=journal cannot be opened: %s", err);
-        return EXIT_RUNTIME;
+        n = strlen(err);
+        if (strncmp(err, "corrupt", 7) == 0 &&
+            journal_wal_damage(d->topo.journal_path, &prefix, &beyond) == 0 && beyond > prefix)
+            snprintf(err + n, sizeof err - n, " (RocksDB's WAL is damaged after lsn %" PRIu64
+                     ": lsn %" PRIu64 "..%" PRIu64 ", %" PRIu64 " entries at least, lie beyond "
+                     "the damage; first bad lsn %" PRIu64 ")", prefix, prefix + 1, beyond,
+                     beyond - prefix, prefix + 1);
+        return refuse(d, err);
     }
-    if (meta_load(d->journal, m, err, sizeof err) != 0) {
-        log_error("%s", err);
-        return EXIT_RUNTIME;
+    if (meta_load(d->journal, m, err, sizeof err) != 0)
+        return refuse(d, err);
+    journal_last_lsn(d->journal);
+    if (journal_read_error(d->journal)) {
+        meta_release(m);
+        snprintf(err, sizeof err, "corrupt journal: %s", journal_read_error(d->journal));
+        return refuse(d, err);
     }
     if (report_diff(&d->topo, m) > 0) {
         meta_release(m);
@@ -245,7 +275,10 @@ static int init_runtime(struct daemon *d, struct meta *m)
     uv_signal_start(&d->sigterm, on_signal, SIGTERM);
     uv_signal_start(&d->sigint, on_signal, SIGINT);
 
-    runtime_init(&d->rt, &d->topo, d->journal, m, d->loop);
+    if (runtime_init(&d->rt, &d->topo, d->journal, m, d->loop) != 0) {
+        snprintf(err, sizeof err, "corrupt journal: %s", journal_read_error(d->journal));
+        return refuse(d, err);
+    }
     if (control_start(&d->control, d->loop, d->topo.control_socket, &d->rt,
                       err, sizeof err) != 0) {
         log_error("%s", err);
@@ -273,8 +306,7 @@ static int rebuild(struct daemon *d, bool accept_drift)
     if (rebuild_run(&d->rt, on_progress, d, err, sizeof err) < 0) {
         if (d->tty)
             fputc('\n', stderr);
-        log_error("rebuild: %s", err);
-        return EXIT_RUNTIME;
+        return refuse(d, err);
     }
     if (d->tty && d->rt.rebuild.total_entries > 0)
         fprintf(stderr, "\r\033[K");

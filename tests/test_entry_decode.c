@@ -234,6 +234,49 @@ START_TEST(test_declines)
 }
 END_TEST
 
+/* A kind or field of a newer build: the fast path declines, and after
+ * protobuf-c's unpack entry_unknown_part names where it is; a known entry
+ * has none. */
+START_TEST(test_unknown_parts)
+{
+    /* time 3, receivers [3], msg: kind 999 / Poke{5, field 15} / Poke{5} */
+    static const uint8_t kind[] = {0x08, 0x06, 0x1a, 0x01, 0x03, 0x22, 0x03, 0xb8, 0x3e, 0x01};
+    uint8_t field[16], known[16];
+    size_t n = 0, k;
+    const struct { const uint8_t *b; size_t len; const char *want; } cases[] = {
+        {kind, sizeof kind, "stratd.Msg (a message kind this build does not know)"},
+        {field, 0, "stratd.Poke"},
+        {known, 0, NULL},
+    };
+    struct entry_scratch s;
+
+    memcpy(field, kind, 5);
+    n = 5;
+    field[n++] = 0x22, field[n++] = 6;
+    field[n++] = (uint8_t)(STRATD__MSG__KIND_POKE << 3 | 2), field[n++] = 4;
+    field[n++] = 0x08, field[n++] = 5, field[n++] = 0x78, field[n++] = 1;
+    memcpy(known, field, n);
+    known[6] = 4, known[8] = 2;   /* without field 15 */
+    k = n - 2;
+    entry_scratch_init(&s);
+    for (size_t i = 0; i < 3; i++) {
+        const uint8_t *b = cases[i].b;
+        size_t len = i == 0 ? cases[i].len : i == 1 ? n : k;
+        Stratd__Entry *e = stratd__entry__unpack(NULL, len, b);
+        ck_assert_ptr_nonnull(e);
+        if (cases[i].want) {
+            ck_assert_ptr_null(entry_decode_fast(&s, b, len));
+            ck_assert_str_eq(entry_unknown_part(e), cases[i].want);
+        } else {
+            ck_assert_ptr_nonnull(entry_decode_fast(&s, b, len));
+            ck_assert_ptr_null(entry_unknown_part(e));
+        }
+        stratd__entry__free_unpacked(e, NULL);
+    }
+    entry_scratch_release(&s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("entry_decode");
@@ -245,6 +288,7 @@ int main(void)
     tcase_add_test(tc, test_agrees_with_protobuf_c);
     tcase_add_test(tc, test_garbage_never_accepted_wrongly);
     tcase_add_test(tc, test_declines);
+    tcase_add_test(tc, test_unknown_parts);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

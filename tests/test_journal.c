@@ -6,12 +6,15 @@
  * write failure.
  */
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hash.h"
 #include "journal.h"
@@ -227,6 +230,7 @@ START_TEST(test_open_create)
         struct journal *j2 = journal_open(path, false, false, FSYNC_NONE, err2, sizeof err2);
         ck_assert_ptr_null(j2);
         ck_assert_msg(strncmp(err2, "rocksdb_open: ", 14) == 0, "err: %s", err2);
+        ck_assert_msg(strstr(err2, "another stratd") != NULL, "err: %s", err2);
     }
     journal_close(j);
     tu_rmrf(dir);
@@ -664,12 +668,13 @@ START_TEST(test_meta_unknown_format)
     ck_assert_str_eq(err, "journal format 2 is not supported by this build "
                           "(it reads format 1)");
     meta_release(&m);
-    /* a malformed value is refused too */
+    /* a malformed value is damage */
     journal_meta_put(f.j, "format", 6, "1", 1);
     ck_assert_int_eq(journal_commit(f.j), 0);
     err[0] = '\0';
     ck_assert_int_eq(meta_load(f.j, &m, err, sizeof err), -1);
-    ck_assert_ptr_nonnull(strstr(err, "is not supported"));
+    ck_assert_str_eq(err, "corrupt metadata: key f6f726d6174: the format marker is "
+                          "not 4 bytes");
     meta_release(&m);
     jfix_close(&f);
 }
@@ -996,6 +1001,150 @@ START_TEST(test_injected_fault)
 }
 END_TEST
 
+/* ---- damage ----------------------------------------------------------------- */
+
+/* The largest .sst file of the journal at path (into out). */
+static void largest_sst(const char *path, char *out, size_t len)
+{
+    DIR *d = opendir(path);
+    struct dirent *de;
+    off_t best = -1;
+    char p[512];
+    struct stat st;
+
+    ck_assert_ptr_nonnull(d);
+    while ((de = readdir(d))) {
+        if (!strstr(de->d_name, ".sst"))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", path, de->d_name);
+        if (stat(p, &st) == 0 && st.st_size > best) {
+            best = st.st_size;
+            snprintf(out, len, "%s", p);
+        }
+    }
+    closedir(d);
+    ck_assert_int_gt(best, 0);
+}
+
+/* 64 bytes inverted in the middle of the file. */
+static void flip_middle(const char *file)
+{
+    struct stat st;
+    uint8_t b[64];
+    int fd = open(file, O_RDWR);
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_eq(pread(fd, b, sizeof b, st.st_size / 2), (ssize_t)sizeof b);
+    for (size_t i = 0; i < sizeof b; i++)
+        b[i] ^= 0xff;
+    ck_assert_int_eq(pwrite(fd, b, sizeof b, st.st_size / 2), (ssize_t)sizeof b);
+    close(fd);
+}
+
+/* A damaged block stops a scan with an error, never as the end. */
+START_TEST(test_damaged_block_is_an_error)
+{
+    struct jfix f;
+    char sst[512];
+    struct journal_iter *it;
+    const uint8_t *val;
+    uint64_t lsn, n = 0, x = 1;
+    size_t len;
+    uint8_t v[100];
+
+    jfix_open(&f);
+    for (uint64_t i = 1; i <= 20000; i++) {
+        for (size_t k = 0; k < sizeof v; k++)   /* little to compress */
+            v[k] = (uint8_t)((x = x * 6364136223846793005ull + 1442695040888963407ull) >> 56);
+        journal_append(f.j, i, v, sizeof v);
+    }
+    ck_assert_int_eq(journal_commit(f.j), 0);
+    ck_assert_int_eq(journal_flush(f.j), 0);
+    journal_close(f.j);
+    f.j = NULL;
+    largest_sst(f.path, sst, sizeof sst);
+    flip_middle(sst);
+    jfix_reopen(&f, true);
+    it = journal_scan(f.j, 1);
+    while (journal_iter_next(it, &lsn, &val, &len))
+        n++;
+    ck_assert_uint_lt(n, 20000);
+    ck_assert_uint_eq(journal_iter_last(it), n);
+    ck_assert_ptr_nonnull(journal_iter_error(it));
+    ck_assert_msg(strstr(journal_iter_error(it), "Corruption") != NULL, "%s",
+                  journal_iter_error(it));
+    journal_iter_free(it);
+    /* the entry itself: a point read fails the same way */
+    ck_assert_ptr_null(journal_get_entry(f.j, n + 1, &len));
+    ck_assert_ptr_nonnull(journal_read_error(f.j));
+    jfix_close(&f);
+}
+END_TEST
+
+/* create only in an absent or empty directory: files without CURRENT are
+ * damage, and stay as they were */
+START_TEST(test_no_create_over_files)
+{
+    struct jfix f;
+    char cur[300], err[1024] = "";
+    struct stat st;
+    struct journal *j;
+
+    jfix_open(&f);
+    append_text(f.j, 1, "v");
+    ck_assert_int_eq(journal_commit(f.j), 0);
+    ck_assert_int_eq(journal_flush(f.j), 0);
+    journal_close(f.j);
+    f.j = NULL;
+    snprintf(cur, sizeof cur, "%s/CURRENT", f.path);
+    ck_assert_int_eq(unlink(cur), 0);
+    j = journal_open(f.path, true, false, FSYNC_NONE, err, sizeof err);
+    ck_assert_ptr_null(j);
+    ck_assert_msg(strncmp(err, "corrupt journal at ", 19) == 0, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "no CURRENT"));
+    ck_assert_int_ne(stat(cur, &st), 0);   /* nothing made */
+    /* an empty directory is fine */
+    tu_rmrf(f.path);
+    ck_assert_int_eq(mkdir(f.path, 0750), 0);
+    j = journal_open(f.path, true, false, FSYNC_NONE, err, sizeof err);
+    ck_assert_msg(j != NULL, "%s", err);
+    journal_close(j);
+    tu_rmrf(f.dir);
+}
+END_TEST
+
+/* metadata that does not read is damage, named by its key */
+static void check_meta_damage(const char *key, size_t klen, const char *val, size_t vlen,
+                              const char *want)
+{
+    struct jfix f;
+    struct meta m;
+    char err[512] = "";
+
+    jfix_open(&f);
+    journal_meta_put(f.j, key, klen, val, vlen);
+    ck_assert_int_eq(journal_commit(f.j), 0);
+    ck_assert_int_eq(meta_load(f.j, &m, err, sizeof err), -1);
+    ck_assert_str_eq(err, want);
+    ck_assert_uint_eq(m.n, 0);
+    jfix_close(&f);
+}
+
+START_TEST(test_meta_damage)
+{
+    static const char a_key[17] = "A0123456789abcdef";
+
+    check_meta_damage("W\0\0\0\1", 5, "12", 2,
+                      "corrupt metadata: key W00000001: a watermark that is not 8 bytes");
+    check_meta_damage(a_key, sizeof a_key, "\xff\xff\xff", 3,
+                      "corrupt metadata: key A30313233343536373839616263646566: the actor "
+                      "record does not decode");
+    check_meta_damage("clean", 5, "yes", 3,
+                      "corrupt metadata: key c6c65616e: the clean marker is not \"1\"");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("journal");
@@ -1018,6 +1167,11 @@ int main(void)
     tcase_add_test(tc, test_read_only_open);
     tcase_add_test(tc, test_sticky_failure);
     tcase_add_test(tc, test_injected_fault);
+
+    tc = tu_tcase(s, "damage");
+    tcase_add_test(tc, test_damaged_block_is_an_error);
+    tcase_add_test(tc, test_no_create_over_files);
+    tcase_add_test(tc, test_meta_damage);
 
     tc = tu_tcase(s, "meta");
     tcase_add_test(tc, test_meta_load_new_journal);   /* was a UBSan failure */

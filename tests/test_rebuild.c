@@ -399,11 +399,13 @@ START_TEST(test_replay_retired_number)
 }
 END_TEST
 
-static void check_corrupt(const void *bad, size_t badlen)
+/* Entry 3 is bad: the rebuild stops there with an error; err is returned
+ * in out for the caller to check. */
+static void rebuild_with_bad_entry(const void *bad, size_t badlen, char *out, size_t outlen)
 {
     static const uint32_t to1[] = {1};
     struct tu_rig r;
-    char err[256] = "", want[128];
+    char err[512] = "";
 
     tu_rig_open(&r, pair_yaml);
     put_actor(&r, "r1", 1, 10);
@@ -415,14 +417,66 @@ static void check_corrupt(const void *bad, size_t badlen)
     tu_rig_restart(&r);
 
     ck_assert_int_eq(rebuild_run(&r.rt, NULL, NULL, err, sizeof err), -1);
-    snprintf(want, sizeof want, "journal entry 3 cannot be decoded (%zu bytes): "
-             "the journal is damaged", badlen);
-    ck_assert_str_eq(err, want);
+    snprintf(out, outlen, "%s", err);
     /* stopped there: what came before was replayed, nothing after */
     ck_assert_uint_eq(((struct rec_state *)by_id(&r, "r1")->state)->n, 2);
     ck_assert_uint_eq(r.rt.rebuild.entries, 2);
     tu_rig_close(&r);
 }
+
+static void check_corrupt(const void *bad, size_t badlen)
+{
+    char err[512], want[128];
+
+    rebuild_with_bad_entry(bad, badlen, err, sizeof err);
+    snprintf(want, sizeof want, "corrupt journal: entry lsn 3 (%zu bytes) does not "
+             "decode", badlen);
+    ck_assert_str_eq(err, want);
+}
+
+/* An entry of a newer build: refused with its lsn and the message holding
+ * what this build does not know, never replayed as an empty message. */
+static void check_unknown(const uint8_t *msg, size_t msglen, const char *where)
+{
+    uint8_t buf[64];
+    size_t n = 0;
+    char err[512], want[256];
+
+    buf[n++] = 0x08, buf[n++] = 0x06;               /* time_ns 3 (zigzag) */
+    buf[n++] = 0x1a, buf[n++] = 0x01, buf[n++] = 1; /* receivers [1] */
+    buf[n++] = 0x22, buf[n++] = (uint8_t)msglen;    /* msg */
+    memcpy(buf + n, msg, msglen);
+    n += msglen;
+    rebuild_with_bad_entry(buf, n, err, sizeof err);
+    snprintf(want, sizeof want, "journal entry lsn 3 holds a field or message kind this "
+             "build does not know (in %s): written by a newer stratd, or corrupt; "
+             "refusing to replay it", where);
+    ck_assert_str_eq(err, want);
+}
+
+START_TEST(test_unknown_kind)
+{
+    /* Msg field 999 (a kind of a newer build): a varint 1 */
+    static const uint8_t msg[] = {0xb8, 0x3e, 0x01};
+
+    check_unknown(msg, sizeof msg, "stratd.Msg (a message kind this build does not know)");
+}
+END_TEST
+
+START_TEST(test_unknown_field)
+{
+    /* a Poke{value 5} with field 15 (a field of a newer build) */
+    uint8_t msg[8];
+    size_t n = 0;
+
+    ck_assert_uint_lt(STRATD__MSG__KIND_POKE, 16);
+    msg[n++] = (uint8_t)(STRATD__MSG__KIND_POKE << 3 | 2);
+    msg[n++] = 4;
+    msg[n++] = 0x08, msg[n++] = 5;       /* value 5 */
+    msg[n++] = 0x78, msg[n++] = 1;       /* field 15 */
+    check_unknown(msg, n, "stratd.Poke");
+}
+END_TEST
 
 START_TEST(test_corrupt_garbage)
 {
@@ -733,6 +787,8 @@ int main(void)
     tcase_add_test(tc, test_corrupt_garbage);
     tcase_add_test(tc, test_corrupt_truncated);
     tcase_add_test(tc, test_corrupt_no_message);
+    tcase_add_test(tc, test_unknown_kind);
+    tcase_add_test(tc, test_unknown_field);
     tcase_add_test(tc, test_progress_stop);
 
     tc = tu_tcase(s, "determinism");

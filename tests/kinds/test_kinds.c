@@ -23,8 +23,14 @@
  * successful ones fail like an I/O error (journal_inject_fault).
  * $STRATD_TEST_CRASH_BEFORE_SEND=N kills the process when the Nth accepted
  * order, committed, is about to leave (orders_test_crash_before_send).
+ * $STRATD_TEST_PUT_JOURNAL=DIR with $STRATD_TEST_PUT="REC ..." writes raw
+ * records into the (stopped) journal DIR and exits, the daemon not run:
+ * REC is meta:KEYHEX:VALHEX or log:LSN:VALHEX. The damage tests use it for
+ * what RocksDB's checksums cannot catch (a watermark of the wrong length,
+ * an actor record that does not decode, an entry of an unknown kind).
  */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -355,8 +361,71 @@ static const struct actor_kind *const test_kinds[] = {
     &drifter_kind, &kicker_kind, &relay_kind, &sink_kind, &trader_kind, &echo_kind, NULL,
 };
 
+/* --- raw journal records ---------------------------------------------------- */
+
+/* Hex text into out (at most cap bytes): the length, or -1. */
+static long unhex(const char *h, size_t n, uint8_t *out, size_t cap)
+{
+    if (n % 2 || n / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        unsigned v;
+        if (sscanf(h + 2 * i, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return (long)(n / 2);
+}
+
+/* One REC of $STRATD_TEST_PUT staged into j. 0 or -1. */
+static int put_record(struct journal *j, const char *rec)
+{
+    static uint8_t key[512], val[4096];
+    const char *a = strchr(rec, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+    const char *end = b ? b + strcspn(b, " ") : NULL;
+    long kl, vl;
+
+    if (!b || (vl = unhex(b + 1, (size_t)(end - b - 1), val, sizeof val)) < 0)
+        return -1;
+    if (strncmp(rec, "log:", 4) == 0) {
+        journal_append(j, strtoull(a + 1, NULL, 10), val, (size_t)vl);
+        return 0;
+    }
+    if (strncmp(rec, "meta:", 5) != 0 ||
+        (kl = unhex(a + 1, (size_t)(b - a - 1), key, sizeof key)) < 0)
+        return -1;
+    journal_meta_put(j, key, (size_t)kl, val, (size_t)vl);
+    return 0;
+}
+
+static int put_records(const char *path, const char *recs)
+{
+    char err[1024];
+    struct journal *j = journal_open(path, false, false, FSYNC_ALWAYS, err, sizeof err);
+
+    if (!j) {
+        fprintf(stderr, "stratd-test: %s\n", err);
+        return 1;
+    }
+    for (const char *r = recs; *r; r += strcspn(r, " "), r += strspn(r, " ")) {
+        if (put_record(j, r) != 0) {
+            fprintf(stderr, "stratd-test: bad record in STRATD_TEST_PUT: %.40s\n", r);
+            journal_close(j);
+            return 2;
+        }
+    }
+    int rc = journal_commit(j) == 0 && journal_flush(j) == 0 ? 0 : 1;
+    journal_close(j);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    const char *put_journal = getenv("STRATD_TEST_PUT_JOURNAL");
+
+    if (put_journal)
+        return put_records(put_journal, getenv("STRATD_TEST_PUT") ? getenv("STRATD_TEST_PUT") : "");
+
     const char *fault = getenv("STRATD_TEST_FAIL_COMMIT_AFTER");
 
     const char *crash = getenv("STRATD_TEST_CRASH_BEFORE_SEND");

@@ -7,6 +7,8 @@
  *   stratctl -c FILE journal dump [--actor ID] [--from LSN] [--limit N] [--json]
  *   stratctl -j DIR  journal dump ...        (the journal directory itself)
  *   stratctl -c FILE|-j DIR journal stats [--json]
+ *   stratctl -c FILE|-j DIR journal verify [--json]   (0 sound, 1 damaged)
+ *   stratctl -c FILE|-j DIR journal salvage --to DIR  (the sound prefix, copied)
  *   stratctl config check FILE                (what a restart with FILE would do)
  *   stratctl -c FILE|-j DIR retire ID          (daemon stopped: see below)
  *
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "journal_verify.h"
 #include "json.h"
 #include "config_check.h"
 #include "hash.h"
@@ -47,6 +50,8 @@ static void usage(FILE *f)
             "       stratctl [-s SOCK | -c FILE] actor ID [--json]\n"
             "       stratctl -c FILE|-j DIR journal dump [--actor ID] [--from LSN] [--limit N] [--json]\n"
             "       stratctl -c FILE|-j DIR journal stats [--json]\n"
+            "       stratctl -c FILE|-j DIR journal verify [--json]\n"
+            "       stratctl -c FILE|-j DIR journal salvage --to DIR\n"
             "       stratctl config check FILE\n"
             "       stratctl -c FILE|-j DIR retire ID\n"
             "\n"
@@ -121,7 +126,7 @@ static struct journal *open_journal(const char *path, bool write, struct meta *m
                      err, sizeof err);
     if (!j) {
         fprintf(stderr, "stratctl: %s%s\n", err,
-                write && strstr(err, "lock") ? "; stop stratd first" : "");
+                write && strstr(err, "has this journal open") ? "; stop stratd first" : "");
         return NULL;
     }
     if (meta_load(j, m, err, sizeof err) != 0) {
@@ -250,6 +255,11 @@ static int journal_dump(const char *path, const char *actor_id, uint64_t from,
         }
         stratd__entry__free_unpacked(e, NULL);
     }
+    if (journal_iter_error(it)) {
+        fprintf(stderr, "stratctl: corrupt journal: entries unreadable %s (run 'stratctl "
+                "journal verify')\n", journal_iter_error(it));
+        rc = 1;
+    }
     journal_iter_free(it);
 out:
     free(ids);
@@ -280,9 +290,12 @@ struct journal_counts {
     uint64_t per_kind[32];        /* entries, by message kind % 32 */
 };
 
-static void count_entries(struct journal *j, const struct meta *m,
-                          struct journal_counts *c)
+/* 0, or -1 when the scan stopped on damage (reported). */
+static int count_entries(struct journal *j, const struct meta *m,
+                         struct journal_counts *c)
 {
+    int rc = 0;
+
     struct journal_iter *it = journal_scan(j, 1);
     const uint8_t *val;
     uint64_t lsn;
@@ -306,7 +319,13 @@ static void count_entries(struct journal *j, const struct meta *m,
                 c->per_actor[e->receivers[r]]++;
         stratd__entry__free_unpacked(e, NULL);
     }
+    if (journal_iter_error(it)) {
+        fprintf(stderr, "stratctl: corrupt journal: entries unreadable %s (run 'stratctl "
+                "journal verify')\n", journal_iter_error(it));
+        rc = -1;
+    }
     journal_iter_free(it);
+    return rc;
 }
 
 static void stats_json(const char *path, const struct meta *m,
@@ -379,16 +398,139 @@ static int journal_stats(const char *path, bool json)
     struct journal *j;
     struct meta m;
 
+    int rc = 0;
+
     if (!(j = open_journal(path, false, &m)))
         return 1;
-    count_entries(j, &m, &c);
-    if (json)
+    if (count_entries(j, &m, &c) != 0)
+        rc = 1;
+    else if (json)
         stats_json(path, &m, &c);
     else
         stats_text(path, &m, &c);
     free(c.per_actor);
     meta_release(&m);
     journal_close(j);
+    return rc;
+}
+
+/* Text from the journal or RocksDB, printable: control bytes as \xNN. */
+static void put_escaped(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch < 0x20 || ch == 0x7f)
+            fprintf(f, "\\x%02x", ch);
+        else
+            fputc(ch, f);
+    }
+}
+
+static void verify_json(const char *path, const struct jv_report *r)
+{
+    struct json j;
+    char *text;
+
+    json_init(&j);
+    json_obj_begin(&j);
+    json_kv_str(&j, "journal", path);
+    json_kv_bool(&j, "sound", r->n_problems == 0);
+    json_kv_uint(&j, "entries", r->entries);
+    json_kv_uint(&j, "last_lsn", r->last_lsn);
+    json_key(&j, "first_bad_lsn");
+    if (r->bad_lsn)
+        json_uint(&j, r->bad_lsn);
+    else
+        json_null(&j);
+    json_kv_uint(&j, "actors", r->actors);
+    json_kv_uint(&j, "retired", r->retired);
+    json_kv_uint(&j, "watermarks", r->watermarks);
+    json_kv_bool(&j, "clean", r->clean);
+    json_kv_uint(&j, "problems_found", r->n_problems);
+    json_key(&j, "problems");
+    json_arr_begin(&j);
+    for (size_t i = 0; i < r->n_problems && i < JV_PROBLEMS; i++)
+        json_str(&j, r->problem[i]);
+    json_arr_end(&j);
+    json_obj_end(&j);
+    text = json_take(&j);
+    printf("%s\n", text);
+    free(text);
+}
+
+static void verify_text(const char *path, const struct jv_report *r)
+{
+    printf("journal:   ");
+    put_escaped(stdout, path);
+    printf("\nentries:   %llu sound (lsn 1..%llu), last lsn %llu\n"
+           "actors:    %zu (%zu retired), %zu watermarks\n",
+           (unsigned long long)r->entries, (unsigned long long)r->entries,
+           (unsigned long long)r->last_lsn, r->actors, r->retired, r->watermarks);
+    if (r->n_problems == 0) {
+        printf("verdict:   sound\n");
+        return;
+    }
+    printf("verdict:   DAMAGED (corrupt), %zu problem(s)", r->n_problems);
+    if (r->bad_lsn)
+        printf("; first bad lsn %llu", (unsigned long long)r->bad_lsn);
+    printf("\n");
+    for (size_t i = 0; i < r->n_problems && i < JV_PROBLEMS; i++) {
+        printf("  - ");
+        put_escaped(stdout, r->problem[i]);
+        printf("\n");
+    }
+    printf("next:      'stratctl journal salvage --to DIR' copies the sound prefix into a "
+           "new journal (README: Journal damage)\n");
+}
+
+static int journal_verify_cmd(const char *path, bool json)
+{
+    struct jv_report r;
+    int rc = journal_verify(path, &r);
+
+    if (json)
+        verify_json(path, &r);
+    else
+        verify_text(path, &r);
+    return rc;
+}
+
+static int journal_salvage_cmd(const char *path, const char *to)
+{
+    struct jv_report r;
+    struct jv_salvage s;
+    char err[1024];
+
+    if (journal_salvage(path, to, &r, &s, err, sizeof err) != 0) {
+        fprintf(stderr, "stratctl: salvage: ");
+        put_escaped(stderr, err);
+        fputc('\n', stderr);
+        return 1;
+    }
+    printf("salvaged:  lsn 1..%llu into ", (unsigned long long)s.kept);
+    put_escaped(stdout, to);
+    printf(" (%s is untouched)\n", r.n_problems ? "the damaged journal" : "the journal");
+    if (r.last_lsn > s.kept || r.wal_last > s.kept)
+        printf("dropped:   from lsn %llu (the source shows lsn up to %llu)\n",
+               (unsigned long long)s.kept + 1,
+               (unsigned long long)(r.wal_last > r.last_lsn ? r.wal_last : r.last_lsn));
+    else if (r.bad_lsn)
+        printf("dropped:   from lsn %llu\n", (unsigned long long)r.bad_lsn);
+    else
+        printf("dropped:   no entry\n");
+    printf("actors:    %zu kept, %zu dropped (first named after the prefix, or "
+           "unreadable); watermarks: %zu clamped to lsn %llu, %zu unreadable set to it\n",
+           s.actors_kept, s.actors_dropped, s.watermarks_clamped,
+           (unsigned long long)s.kept, s.watermarks_set);
+    printf("digests:   none, no clean marker (the next start compares none)\n");
+    for (size_t i = 0; i < r.n_problems && i < JV_PROBLEMS; i++) {
+        printf("  - ");
+        put_escaped(stdout, r.problem[i]);
+        printf("\n");
+    }
+    printf("next:      stop stratd, move the damaged journal aside, move ");
+    put_escaped(stdout, to);
+    printf(" to its journal.path, start stratd\n");
     return 0;
 }
 
@@ -424,7 +566,7 @@ static int retire(const char *path, const char *id)
 /* ---- the command line */
 
 struct cli {
-    const char *sock, *config, *journal, *actor_id;
+    const char *sock, *config, *journal, *actor_id, *to;
     uint64_t from, limit;
     bool json;
     struct topology t;            /* loaded from config, when given */
@@ -441,6 +583,7 @@ static int parse_options(struct cli *o, int argc, char **argv)
         {"actor", required_argument, NULL, 'a'},
         {"from", required_argument, NULL, 'f'},
         {"limit", required_argument, NULL, 'n'},
+        {"to", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -455,6 +598,7 @@ static int parse_options(struct cli *o, int argc, char **argv)
         case 'a': o->actor_id = optarg; break;
         case 'f': o->from = strtoull(optarg, NULL, 10); break;
         case 'n': o->limit = strtoull(optarg, NULL, 10); break;
+        case 'T': o->to = optarg; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
         }
@@ -472,15 +616,20 @@ static const char *journal_path(const struct cli *o)
     return o->journal ? o->journal : o->t.journal_path;
 }
 
-/* journal dump|stats (args: what follows "journal") */
+/* journal dump|stats|verify|salvage (args: what follows "journal") */
 static int cmd_journal(struct cli *o, int argc, char **args)
 {
     bool have = o->config || o->journal;
 
-    if (argc >= 1 && strcmp(args[0], "stats") == 0 && have)
+    if (argc == 1 && strcmp(args[0], "stats") == 0 && have)
         return journal_stats(journal_path(o), o->json);
+    if (argc == 1 && strcmp(args[0], "verify") == 0 && have)
+        return journal_verify_cmd(journal_path(o), o->json);
+    if (argc == 1 && strcmp(args[0], "salvage") == 0 && have && o->to)
+        return journal_salvage_cmd(journal_path(o), o->to);
     if (argc < 1 || strcmp(args[0], "dump") != 0 || !have) {
-        fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR journal dump|stats\n");
+        fprintf(stderr, "stratctl: usage: stratctl -c FILE|-j DIR journal "
+                "dump|stats|verify|salvage --to DIR\n");
         return 2;
     }
     return journal_dump(journal_path(o), o->actor_id, o->from ? o->from : 1,
