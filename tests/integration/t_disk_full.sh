@@ -60,7 +60,13 @@ Y
 avail_bytes() { df --output=avail -B1 "$DISK" | tail -1 | tr -d ' '; }
 
 O="python3 $(dirname "$0")/orders.py"
-dump() { ctl -j "$DISK/journal" journal dump --json >"$1"; }
+# dump FILE: the journal's order entries (all orders.py reads), and the
+# lsn of every entry in FILE.lsns
+dump() {
+  ctl -j "$DISK/journal" journal dump --json |
+    tee >(grep -o '^{"lsn":[0-9]*' | cut -d: -f2 >"$1.lsns") |
+    grep -E '"order_(request|event)"' >"$1"
+}
 
 done_trading() {
   [ "$(report_field "$1" .generator_done)" = true ] &&
@@ -70,12 +76,11 @@ done_trading() {
 
 # lsns of a dump run 1..L without a hole; prints L
 contiguous_last() {
-  jq -s -r '[.[].lsn] as $l | if ($l | length) > 0 and $l == [range(1; ($l | length) + 1)]
-            then ($l | length) else "broken" end' "$1"
+  awk '$1 != NR { bad = 1 } END { print (bad || NR == 0) ? "broken" : NR }' "$1.lsns"
 }
 
 run_policy() {
-  local p=$1 rc avail pos xpos last_fail
+  local p=$1 rc avail pos xpos last_fail lsn
   note "--- fsync: $p"
   rm -rf "${DISK:?}"/*
   start_exsim "ex-$p" --seed 9 --symbols BTCUSD --ticks "$XN" --rate 3000
@@ -85,10 +90,11 @@ run_policy() {
   wait_live "$T/ctl.sock" "$pid" || { fail "$p: never live"; cat "$T/$p-full.log"; return; }
   wait_until 10 bash -c "[ \"\$(jq -r .orders '$T/ex-$p.report.json' 2>/dev/null)\" -gt 5 ]" 2>/dev/null
   # leave the journal 256 KiB: its own growth takes the rest
+  lsn=$(status_field "$T/ctl.sock" .lsn)
   avail=$(avail_bytes)
   dd if=/dev/zero of="$DISK/filler" bs=64K count=$(( (avail - (256 << 10)) / (64 << 10) )) \
     status=none 2>"$T/$p-dd.err"
-  note "$p: filled $(du -sh "$DISK/filler" | cut -f1) at lsn $(status_field "$T/ctl.sock" .lsn)"
+  note "$p: filler of $(du -sh "$DISK/filler" | cut -f1) written at lsn $lsn"
   if ! wait_until 30 bash -c "! kill -0 $pid 2>/dev/null"; then
     fail "$p: stratd still running 30 s after the disk filled"
     kill -9 "$pid" 2>/dev/null
