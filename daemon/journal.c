@@ -6,9 +6,9 @@
  *
  * State of the write side:
  *
- *   OK ──journal_commit() fails──> FAILED (sticky: error logged once,
- *    ^                               every later write returns -1)
- *    └── journal_commit() ok ──┘
+ *   OK ──journal_commit/sync/flush() fails──> FAILED (sticky: error logged
+ *    ^                                  once, every later write, sync or
+ *    └── journal_commit() ok ──┘        flush returns -1 without RocksDB)
  *
  * A WriteBatch accumulates everything of one loop iteration and is written
  * with a single rocksdb_write: the batch lands whole or not at all.
