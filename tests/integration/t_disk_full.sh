@@ -60,6 +60,16 @@ Y
 
 avail_bytes() { df --output=avail -B1 "$DISK" | tail -1 | tr -d ' '; }
 
+# fill NAME [BYTES]: a filler file on the tmpfs, BYTES long or up to
+# ENOSPC; never more than the tmpfs holds, and only while it is mounted
+# (a filler must never reach the disk beneath).
+fill() {
+  local bytes=${2:-$((DISK_MB << 20))}
+  mountpoint -q "$DISK" || { fail "the tmpfs at $DISK is gone"; return 1; }
+  dd if=/dev/zero of="$DISK/$1" bs=4K count=$((bytes >> 12)) status=none 2>/dev/null
+  true
+}
+
 O="python3 $(dirname "$0")/orders.py"
 # dump FILE: the journal's order entries (all orders.py reads), and the
 # lsn of every entry in FILE.lsns
@@ -94,12 +104,11 @@ run_policy() {
   # leave the journal 256 KiB: its own growth takes the rest
   lsn=$(status_field "$T/ctl.sock" .lsn)
   avail=$(avail_bytes)
-  dd if=/dev/zero of="$DISK/filler" bs=64K count=$(( (avail - (256 << 10)) / (64 << 10) )) \
-    status=none 2>"$T/$p-dd.err"
+  fill filler $((avail - (256 << 10)))
   note "$p: filler of $(du -sh "$DISK/filler" | cut -f1) written at lsn $lsn"
   if ! wait_until 10 bash -c "! kill -0 $pid 2>/dev/null"; then
     note "$p: the journal stopped growing first (a slow start?): the filler takes the rest"
-    dd if=/dev/zero of="$DISK/filler2" bs=4K status=none 2>/dev/null
+    fill filler2
     if ! wait_until 30 bash -c "! kill -0 $pid 2>/dev/null"; then
       fail "$p: stratd still running 30 s after the disk filled"
       kill -9 "$pid" 2>/dev/null
@@ -163,7 +172,7 @@ stop_on_full_disk() {
   pid=$PID
   wait_live "$T/stop.sock" "$pid" && wait_until 30 all_probes "$T/stop.sock" "$n" ||
     { fail "$p: probes never finished"; return; }
-  dd if=/dev/zero of="$DISK/filler" bs=64K status=none 2>/dev/null   # until ENOSPC
+  fill filler   # until ENOSPC
   stop_stratd "$pid"
   check "$p: exit 1 when the clean stop cannot be written (got $RC)" [ "$RC" = 1 ]
   check "$p: the failing call and ENOSPC are logged" \
