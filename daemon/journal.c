@@ -6,9 +6,9 @@
  *
  * State of the write side:
  *
- *   OK ──journal_commit() fails──> FAILED (sticky: error logged once,
- *    ^                               every later write returns -1)
- *    └── journal_commit() ok ──┘
+ *   OK ──journal_commit/sync/flush() fails──> FAILED (sticky: error logged
+ *    ^                                  once, every later write, sync or
+ *    └── journal_commit() ok ──┘        flush returns -1 without RocksDB)
  *
  * A WriteBatch accumulates everything of one loop iteration and is written
  * with a single rocksdb_write: the batch lands whole or not at all.
@@ -200,7 +200,13 @@ static struct journal *open_db(const char *path, bool create, bool read_only,
     rocksdb_options_set_target_file_size_base(j->opts, 64 << 20);
     rocksdb_options_increase_parallelism(j->opts, 2);
     rocksdb_options_set_max_open_files(j->opts, 512);
-    rocksdb_options_set_info_log_level(j->opts, 3 /* error */);
+    /* RocksDB's own info LOG sits in the journal directory, on the same
+     * disk: once a line of it fails to reach a full disk, its next line
+     * aborts the process (an assertion in RocksDB's file writer). So it
+     * takes header lines only, which RocksDB writes at open if at all:
+     * the reason of a failure reaches our log as the status of the call
+     * that failed. */
+    rocksdb_options_set_info_log_level(j->opts, 5 /* header: none in 7.8 */);
     rocksdb_options_set_keep_log_file_num(j->opts, 2);
     set_damage_options(j->opts, wal_mode, lenient);
     for (int i = 0; i < CF_COUNT; i++)
@@ -312,16 +318,24 @@ size_t journal_pending(const struct journal *j)
 }
 
 #ifdef STRATD_TEST_HOOKS
-static long fault_after = -1;   /* commits left before an injected fault */
+static long fault_after = -1;        /* commits left before an injected fault */
+static long sync_fault_after = -1;   /* WAL syncs left before one */
 
 void journal_inject_fault(long commits)
 {
     fault_after = commits;
 }
-/* True for the commit that must fail; counts the others down. */
+
+void journal_inject_sync_fault(long syncs)
+{
+    sync_fault_after = syncs;
+}
+/* True for the commit (sync) that must fail; counts the others down. */
 #define fault_now() (fault_after >= 0 && fault_after-- == 0)
+#define sync_fault_now() (sync_fault_after >= 0 && sync_fault_after-- == 0)
 #else
 #define fault_now() 0
+#define sync_fault_now() 0
 #endif
 
 int journal_commit(struct journal *j)
@@ -352,7 +366,10 @@ int journal_sync(struct journal *j)
 
     if (j->error)
         return -1;
-    rocksdb_flush_wal(j->db, 1, &rerr);
+    if (sync_fault_now())
+        rerr = strdup("IO error: injected fault");
+    else
+        rocksdb_flush_wal(j->db, 1, &rerr);
     if (rerr)
         return fail(j, "rocksdb_flush_wal", rerr);
     return 0;

@@ -71,6 +71,8 @@ int journal_flush(struct journal *j);
 /* Test builds only: make the commit after `commits` more succeed fail as an
  * I/O error would (fault injection; absent from release binaries). */
 void journal_inject_fault(long commits);
+/* Likewise for the WAL sync (journal_sync) after `syncs` more succeed. */
+void journal_inject_sync_fault(long syncs);
 #endif
 /* Sticky failure: non-NULL after the first failed write. */
 const char *journal_error(const struct journal *j);

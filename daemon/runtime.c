@@ -189,8 +189,12 @@ size_t runtime_run(struct runtime *rt, size_t budget)
 
 int runtime_commit(struct runtime *rt)
 {
-    if (rt->failed)
-        return -1;   /* sticky: never release output after a lost batch */
+    /* Sticky: never release output after a lost batch, nor once the
+     * journal failed elsewhere (a WAL sync, the clean-stop flush). */
+    if (rt->failed || journal_error(rt->journal)) {
+        rt->failed = true;
+        return -1;
+    }
     for (size_t i = 0; i < rt->n_dirty; i++) {
         struct actor *a = rt->dirty[i];
         meta_put_watermark(rt->journal, a->number, a->watermark);

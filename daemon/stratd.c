@@ -363,8 +363,9 @@ static int loop_until_stop(struct daemon *d)
 
     if (d->rt.failed || journal_error(d->journal)) {
         sd_notifyf(0, "STATUS=stopped: journal failure: %s", journal_error(d->journal));
-        log_error("journal write failed: handling stopped, no output released; "
-                  "exiting (committed data is safe)");
+        log_error("journal write failed: handling stopped, no output released after the failed "
+                  "write; exiting 1. Everything committed before is intact: free space on "
+                  "(or repair) the journal's disk, then restart");
         d->rt.phase = PHASE_STOPPING;
         shutdown_daemon(d, "journal failure");
         return EXIT_RUNTIME;

@@ -1145,6 +1145,114 @@ START_TEST(test_meta_damage)
 }
 END_TEST
 
+/* ---- journal failures while live (disk full, I/O errors) ------------------------ */
+
+/* stderr to /dev/null around an expected error line; returns the saved fd */
+static int stderr_off(void)
+{
+    int saved, devnull;
+
+    fflush(stderr);
+    saved = dup(2);
+    devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    close(devnull);
+    return saved;
+}
+
+static void stderr_on(int saved)
+{
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+}
+
+START_TEST(test_sync_fault)
+{
+    /* a failed WAL sync (fsync: interval's timer, the clean stop) fails the
+     * journal for good, like a failed write; committed data stays */
+    struct jfix f;
+    uint64_t seen[4];
+    int saved;
+
+    jfix_open(&f);
+    append_text(f.j, 1, "s");
+    ck_assert_int_eq(journal_commit(f.j), 0);
+    journal_inject_sync_fault(1);
+    ck_assert_int_eq(journal_sync(f.j), 0);
+    saved = stderr_off();
+    ck_assert_int_eq(journal_sync(f.j), -1);
+    stderr_on(saved);
+    ck_assert_str_eq(journal_error(f.j), "rocksdb_flush_wal: IO error: injected fault");
+    append_text(f.j, 2, "s");
+    ck_assert_int_eq(journal_commit(f.j), -1);
+    ck_assert_uint_eq(journal_pending(f.j), 0);
+    ck_assert_int_eq(journal_sync(f.j), -1);
+    ck_assert_int_eq(journal_flush(f.j), -1);
+    ck_assert_str_eq(journal_error(f.j), "rocksdb_flush_wal: IO error: injected fault");
+    ck_assert_uint_eq(scan_lsns(f.j, 1, "s", seen, 4), 1);
+    jfix_reopen(&f, false);
+    ck_assert_uint_eq(journal_last_lsn(f.j), 1);
+    jfix_close(&f);
+}
+END_TEST
+
+/* The first bytes of the file at path, for a failure message. */
+static const char *file_head(const char *path, char *buf, size_t len)
+{
+    FILE *fp = fopen(path, "r");
+    size_t n = fp ? fread(buf, 1, len - 1, fp) : 0;
+
+    if (fp)
+        fclose(fp);
+    buf[n] = '\0';
+    return buf;
+}
+
+START_TEST(test_info_log_quiet_on_failure)
+{
+    /* RocksDB's info LOG shares the journal's disk: a line it cannot write
+     * there makes its next one abort the process. A failed flush (an SST
+     * file that may not grow past 1 MiB: RLIMIT_FSIZE) and the background
+     * error RocksDB enters write nothing there. */
+    struct jfix f;
+    struct rlimit old, lim;
+    size_t n = 4 << 20;
+    char *big = malloc(n), log[256], head[512];
+    struct stat sb;
+    uint64_t x = 88172645463325252ull;
+    int saved;
+
+    ck_assert_ptr_nonnull(big);
+    for (size_t i = 0; i < n; i++) {   /* xorshift: lz4 cannot shrink it */
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        big[i] = (char)x;
+    }
+    jfix_open(&f);
+    journal_meta_put(f.j, "big", 3, big, n);
+    free(big);
+    ck_assert_int_eq(journal_commit(f.j), 0);
+    signal(SIGXFSZ, SIG_IGN);
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 1 << 20;
+    saved = stderr_off();
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    ck_assert_int_eq(journal_flush(f.j), -1);
+    append_text(f.j, 1, "q");
+    ck_assert_int_eq(journal_commit(f.j), -1);
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    stderr_on(saved);
+    ck_assert_ptr_nonnull(strstr(journal_error(f.j), "rocksdb_flush: IO error"));
+    journal_close(f.j);
+    f.j = NULL;
+    snprintf(log, sizeof log, "%s/LOG", f.path);
+    ck_assert_msg(stat(log, &sb) != 0 || sb.st_size == 0, "LOG holds %lld bytes: %s",
+                  (long long)sb.st_size, file_head(log, head, sizeof head));
+    tu_rmrf(f.dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("journal");
@@ -1181,5 +1289,8 @@ int main(void)
     tcase_add_test(tc, test_meta_diff_similar_keys);
     tcase_add_test(tc, test_meta_diff_from_yaml);
 
+    tc = tu_tcase(s, "journal_failure");
+    tcase_add_test(tc, test_sync_fault);
+    tcase_add_test(tc, test_info_log_quiet_on_failure);
     return tu_run(s);
 }

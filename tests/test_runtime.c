@@ -1069,6 +1069,107 @@ START_TEST(test_start_with_record_one_batch)
 }
 END_TEST
 
+/* ---- journal failures while live (disk full, I/O errors) ------------------------ */
+
+static int released;   /* after-commit output let out */
+
+static void count_release(void *arg)
+{
+    (void)arg;
+    released++;
+}
+
+/* Run fn(arg) with stderr sent to /dev/null (the expected error line). */
+static int quietly(int (*fn)(void *), void *arg)
+{
+    int saved, devnull, rc;
+
+    fflush(stderr);
+    saved = dup(2);
+    devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);
+    rc = fn(arg);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(devnull);
+    return rc;
+}
+
+static int sync_journal(void *j)
+{
+    return journal_sync(j);
+}
+
+static int run_loop(void *loop)
+{
+    return uv_run(loop, UV_RUN_DEFAULT);
+}
+
+START_TEST(test_failed_sync_releases_nothing)
+{
+    /* The journal failed outside a commit (its WAL sync): from then on no
+     * after-commit output leaves, not even through a commit with nothing
+     * staged, sends are dropped and the stop refuses. */
+    struct tu_rig r;
+    actor_ref to = B;
+    uint64_t next, last;
+
+    tu_rig_open(&r, actors_yaml);
+    live_and_started(&r);
+    last = journal_last_lsn(r.j);
+    released = 0;
+    journal_inject_sync_fault(0);
+    ck_assert_int_eq(quietly(sync_journal, r.j), -1);
+    ck_assert_str_eq(journal_error(r.j), "rocksdb_flush_wal: IO error: injected fault");
+
+    service_after_commit(act(&r, A), count_release, NULL);
+    ck_assert_int_eq(runtime_commit(&r.rt), -1);
+    ck_assert_int_eq(released, 0);
+    ck_assert(r.rt.failed);
+    next = r.rt.next_lsn;
+    tu_send_poke(act(&r, A), &to, 1, 1);
+    ck_assert_uint_eq(r.rt.next_lsn, next);
+    ck_assert_int_eq(runtime_commit(&r.rt), -1);
+    ck_assert_int_eq(runtime_stop(&r.rt), -1);
+    ck_assert_int_eq(released, 0);
+    ck_assert_uint_eq(journal_last_lsn(r.j), last);
+    tu_rig_close(&r);
+}
+END_TEST
+
+START_TEST(test_interval_sync_failure_stops_loop)
+{
+    /* fsync: interval: the timer's WAL sync fails; the loop stops by
+     * itself, what was committed before was released, nothing after. */
+    struct tu_rig r;
+    actor_ref to[2] = {A, FAN};
+
+    tu_rig_open(&r, actors_yaml);
+    r.topo.fsync = FSYNC_INTERVAL;
+    r.topo.fsync_interval_ms = 1;
+    ck_assert_int_eq(runtime_go_live(&r.rt), 0);
+    released = 0;
+    journal_inject_sync_fault(2);   /* two syncs succeed, the third fails */
+    tu_send_poke(act(&r, B), to, 2, 3);
+    service_after_commit(act(&r, B), count_release, NULL);
+    /* returns at all (the sync timer keeps it alive): stopped, not drained */
+    ck_assert_int_ne(quietly(run_loop, &r.loop), 0);
+    ck_assert(r.rt.failed);
+    ck_assert_str_eq(journal_error(r.j), "rocksdb_flush_wal: IO error: injected fault");
+    ck_assert_int_eq(released, 1);
+    ck_assert_uint_eq(st(&r, C)->n, 2);
+
+    service_after_commit(act(&r, B), count_release, NULL);
+    for (int i = 0; i < 5; i++)
+        uv_run(&r.loop, UV_RUN_NOWAIT);
+    ck_assert_int_eq(released, 1);
+    ck_assert_int_eq(runtime_stop(&r.rt), -1);
+    ck_assert_int_eq(released, 1);
+    tu_rig_close(&r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("runtime");
@@ -1112,5 +1213,9 @@ int main(void)
     tc = tu_tcase(s, "regressions");
     tcase_add_test(tc, test_commit_failure_sticky);
     tcase_add_test(tc, test_commit_without_callbacks);   /* sanitizer build */
+
+    tc = tu_tcase(s, "journal_failure");
+    tcase_add_test(tc, test_failed_sync_releases_nothing);
+    tcase_add_test(tc, test_interval_sync_failure_stops_loop);
     return tu_run(s);
 }
