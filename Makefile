@@ -232,8 +232,8 @@ test: setup
 	$(Q)$(MAKE) --no-print-directory boundaries
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory asan
-	$(Q)$(MAKE) --no-print-directory integration
 	$(Q)$(MAKE) --no-print-directory fuzz-short
+	$(Q)$(MAKE) --no-print-directory integration
 
 # --- fuzzing: the libFuzzer harnesses of fuzz/ (one per parser), linked
 # against the library built again by clang with ASan, UBSan and coverage
