@@ -228,12 +228,15 @@ BOUNDARY_CC = $(CC) $(filter-out -MMD -MP,$(CFLAGS))
 boundaries: $(GEN_H)
 	$(Q)tests/boundary/run.sh "$(BOUNDARY_CC) $(INC_STRATEGY)" "$(BOUNDARY_CC) $(INC_SERVICE)"
 
+# The stages build with every core (JOBS) even when make test itself was
+# started without -j; the tests themselves run one at a time.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: setup
-	$(Q)$(MAKE) --no-print-directory boundaries
-	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(MAKE) --no-print-directory asan
-	$(Q)$(MAKE) --no-print-directory fuzz-short
-	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) boundaries
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) unit
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) asan
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) fuzz-short
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) integration
 
 # --- fuzzing: the libFuzzer harnesses of fuzz/ (one per parser), linked
 # against the library built again by clang with ASan, UBSan and coverage
