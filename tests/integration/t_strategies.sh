@@ -3,32 +3,10 @@
 # digest it had at the stop (stratd's drift check compares, and refuses to
 # start on a mismatch); after a kill -9 and restart, each strategy's
 # position equals the exchange's position for its account.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/topo.sh"
 N=${TICKS:-16000}
 start_exsim ex --seed 21 --symbols BTCUSD,ETHUSD --ticks "$N" --rate 2000
-cat >"$T/t.yaml" <<Y
-journal: { path: $T/journal, fsync: interval }
-control: { socket: $T/ctl.sock }
-metrics: { listen: 127.0.0.1:$(free_port) }
-services:
-  - { id: clock, kind: timer }
-  - { id: md, kind: feed, params: { connect: 127.0.0.1:$MD_PORT, symbols: [BTCUSD, ETHUSD] } }
-  - { id: oms-sma, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: acct-sma, max_position: 10 } }
-  - { id: oms-mm, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: acct-mm, max_position: 10 } }
-  - { id: oms-pairs, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: acct-pairs, max_position: 20 } }
-  - { id: oms-twap, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: acct-twap, max_position: 100 } }
-strategies:
-  - { id: sma, kind: sma_cross, params: { orders: oms-sma, symbol: BTCUSD, fast: 5, slow: 20, qty: 2 } }
-  - id: mm
-    kind: market_maker
-    params: { orders: oms-mm, symbol: ETHUSD, half_spread: 2000000, qty: 1, max_inventory: 5,
-              skew: 500000, requote_threshold: 3000000, stale_ms: 1000 }
-  - id: pairs
-    kind: pairs
-    params: { orders: oms-pairs, symbol_a: BTCUSD, symbol_b: ETHUSD, hedge_ratio: 3.46,
-              window: 40, entry_z: 1.5, exit_z: 0.3, qty: 1 }
-  - { id: twap, kind: twap, params: { orders: oms-twap, symbol: BTCUSD, side: buy, qty: 30, duration_s: 5, slices: 10 } }
-Y
+trading_topology "$T/t.yaml" interval acct 30 5 10 100
 start_stratd run1 "$T/t.yaml"
 check "live" wait_live "$T/ctl.sock" $PID || { cat "$T/run1.log"; finish; }
 sleep 2.5

@@ -29,6 +29,7 @@
 #   KEEP=1      keep the temporary directory
 set -u
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../integration/topo.sh"
 SOAK_DIR=$(cd "$(dirname "$0")" && pwd)
 CYCLES=${SOAK_CYCLES:-100}
 SEED=${SOAK_SEED:-1}
@@ -58,28 +59,8 @@ exsim_stop() {
 }
 exsim_start
 
-cat >"$T/t.yaml" <<Y
-journal: { path: $T/journal, fsync: always }
-control: { socket: $T/ctl.sock }
-metrics: { listen: 127.0.0.1:$(free_port) }
-services:
-  - { id: clock, kind: timer }
-  - { id: md, kind: feed, params: { connect: 127.0.0.1:$MD_PORT, symbols: [BTCUSD, ETHUSD], heartbeat_timeout_ms: 1000 } }
-  - { id: oms-sma, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: soak-sma, max_position: 10 } }
-  - { id: oms-mm, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: soak-mm, max_position: 10 } }
-  - { id: oms-pairs, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: soak-pairs, max_position: 20 } }
-  - { id: oms-twap, kind: orders, params: { connect: 127.0.0.1:$ORDER_PORT, account: soak-twap, max_position: 100000 } }
-strategies:
-  - { id: sma, kind: sma_cross, params: { orders: oms-sma, symbol: BTCUSD, fast: 5, slow: 20, qty: 2 } }
-  - id: mm
-    kind: market_maker
-    params: { orders: oms-mm, symbol: ETHUSD, half_spread: 2000000, qty: 1, max_inventory: 5,
-              skew: 500000, requote_threshold: 3000000, stale_ms: 1000 }
-  - id: pairs
-    kind: pairs
-    params: { orders: oms-pairs, symbol_a: BTCUSD, symbol_b: ETHUSD, hedge_ratio: 3.46,
-              window: 40, entry_z: 1.5, exit_z: 0.3, qty: 1 }
-  - { id: twap, kind: twap, params: { orders: oms-twap, symbol: BTCUSD, side: buy, qty: 5000, duration_s: 600, slices: 1000 } }
+trading_topology "$T/t.yaml" always soak 5000 600 1000 100000 ", heartbeat_timeout_ms: 1000"
+cat >>"$T/t.yaml" <<Y
   - { id: probe-b1, kind: probe, params: { symbol: BTCUSD } }
   - { id: probe-b2, kind: probe, params: { symbol: BTCUSD } }
   - { id: probe-e1, kind: probe, params: { symbol: ETHUSD } }
